@@ -1,0 +1,1 @@
+"""The public HTTP API, identity and the district directory."""

@@ -1,0 +1,68 @@
+"""Principals and their bearer tokens (JWT, HS256, signed with the instance's secret)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from shared.errors import Unauthenticated
+
+ROLES = frozenset({"resident", "volunteer", "grid_worker", "social_worker", "admin", "ops"})
+STAFF_ROLES = frozenset({"grid_worker", "social_worker", "admin"})
+# roles whose holders handle issues: announced to the domain services
+ASSIGNABLE_ROLES = frozenset({"grid_worker", "social_worker"})
+ISSUER = "pavilion"
+TOKEN_LIFETIME = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: str
+    name: str
+    role: str
+    scope: str
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+def mint_token(secret: str, principal: Principal, lifetime: timedelta = TOKEN_LIFETIME) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "iss": ISSUER,
+        "sub": principal.id,
+        "name": principal.name,
+        "role": principal.role,
+        "scope": principal.scope,
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def verify_token(secret: str, authorization: str | None) -> Principal:
+    if not authorization:
+        raise Unauthenticated("missing-token", "Send 'Authorization: Bearer <token>'.")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("malformed-authorization", "Use the Bearer scheme.")
+    try:
+        claims = jwt.decode(
+            token.strip(),
+            secret,
+            algorithms=["HS256"],
+            issuer=ISSUER,
+            options={"require": ["sub", "role", "scope", "exp"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("token-expired", "The token has expired.") from None
+    except jwt.PyJWTError:
+        raise Unauthenticated(
+            "invalid-token", "The token is not valid for this instance."
+        ) from None
+    if claims["role"] not in ROLES:
+        raise Unauthenticated("invalid-token", "The token carries an unknown role.")
+    return Principal(claims["sub"], claims.get("name", ""), claims["role"], claims["scope"])

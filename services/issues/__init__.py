@@ -1,0 +1,1 @@
+"""Issue intake, routing to grid workers, SLA clocks, deliberation, micro-projects, evaluation."""

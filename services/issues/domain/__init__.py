@@ -1,0 +1,1 @@
+"""Plain domain code of the issues service: no nameko, no SQL."""

@@ -1,0 +1,1 @@
+"""Who hears about what, over which channel, with nothing lost."""

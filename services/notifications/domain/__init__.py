@@ -1,0 +1,1 @@
+"""Plain domain code of the notifications service: no nameko, no SQL."""

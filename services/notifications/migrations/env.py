@@ -1,0 +1,5 @@
+"""Alembic environment of the notifications service (see shared/db/migrations.py)."""
+
+from shared.db.migrations import run_env
+
+run_env("notifications")

@@ -1,0 +1,1 @@
+"""Volunteers, teams, activities, shifts, rosters, check-ins and the service-hour ledger."""

@@ -1,0 +1,1 @@
+"""Plain domain code of the volunteers service: no nameko, no SQL."""

@@ -1,0 +1,54 @@
+"""Engines for SQLite (embedded mode) and PostgreSQL (distributed mode) under eventlet.
+
+psycopg2 blocks the whole eventlet hub on every query unless it is given a wait callback that
+yields (psycogreen's): `make_green()` installs it once per process, before any connection.
+SQLite calls are short and cannot yield, so each SQLite engine keeps a single connection and
+green threads queue for it instead of contending for the file lock inside C.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+_green = False
+
+
+def make_green() -> None:
+    """Let PostgreSQL queries yield to other green threads (call after monkey-patching)."""
+    global _green
+    if _green:
+        return
+    from psycogreen.eventlet import patch_psycopg
+
+    patch_psycopg()
+    _green = True
+
+
+def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            poolclass=QueuePool,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+            connect_args={"timeout": 30, "check_same_thread": False},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg2://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def is_postgresql(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"

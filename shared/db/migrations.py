@@ -1,0 +1,78 @@
+"""Alembic, one migration history per service (`services/<name>/migrations/`).
+
+Each service's `env.py` is two lines calling `run_env`; `upgrade` is what `pavilion migrate`
+and `pavilion up` call. The kit's tables (outbox, inbox, parked events, idempotency keys) are
+part of every service's history, written out in full like its own tables so that a migration
+never changes once released. `shared/db/script.py.mako` is the template for new revisions.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import text
+
+from .engine import create_db_engine
+from .kit_tables import kit_metadata
+
+SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
+
+
+def alembic_config(service: str, url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(SERVICES_DIR / service / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["service"] = service
+    return config
+
+
+def upgrade(service: str, url: str, revision: str = "head") -> None:
+    """Bring a service's database to `revision`. Replicas starting together on PostgreSQL
+    take turns through an advisory lock, so only the first one migrates."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        command.upgrade(alembic_config(service, url), revision)
+        return
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as lock:
+            lock.execute(
+                text("SELECT pg_advisory_lock(hashtext(:key))"), {"key": f"migrate:{service}"}
+            )
+            try:
+                command.upgrade(alembic_config(service, url), revision)
+            finally:
+                lock.execute(
+                    text("SELECT pg_advisory_unlock(hashtext(:key))"), {"key": f"migrate:{service}"}
+                )
+    finally:
+        engine.dispose()
+
+
+def service_metadata(service: str):
+    return importlib.import_module(f"services.{service}.repository").Base.metadata
+
+
+def run_env(service: str) -> None:
+    """Body of every service's alembic env.py."""
+    config = context.config
+    url = config.get_main_option("sqlalchemy.url")
+    target_metadata = [service_metadata(service), kit_metadata]
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_db_engine(url)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()

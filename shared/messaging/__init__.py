@@ -1,0 +1,2 @@
+"""Messaging kit: in-process broker, confirmed publishing, outbox relay, retrying consumer,
+parked events and dead letters, timed RPC."""

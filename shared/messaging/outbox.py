@@ -1,0 +1,158 @@
+"""The outbox relay: publishes what the unit of work recorded, once the broker confirms.
+
+Two paths lead to the broker:
+- the fast path: right after a commit the unit of work hands its events to `enqueue`; one
+  green thread publishes them in order and marks them published in one UPDATE per batch;
+- the sweep: every `outbox_sweep_interval` seconds, rows still unpublished after
+  `outbox_grace` seconds (a crash between commit and publish, a broker outage) are locked with
+  `FOR UPDATE SKIP LOCKED` (on PostgreSQL, so replicas share the work), published and marked.
+
+An event may be published twice (crash after the confirm, before the mark): consumers are
+idempotent through the inbox, so the effect happens once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import eventlet
+from eventlet.queue import Empty, LightQueue
+from sqlalchemy import Engine, delete, select, update
+
+from shared.config import Settings
+from shared.db.kit_tables import outbox
+from shared.db.unit_of_work import utcnow
+from shared.events import Envelope
+from shared.logging import get_logger
+
+from .publisher import ConfirmedPublisher
+
+log = get_logger(__name__)
+BATCH = 200
+
+
+class OutboxRelay:
+    def __init__(self, engine: Engine, publisher: ConfirmedPublisher, settings: Settings):
+        self.engine = engine
+        self.publisher = publisher
+        self.settings = settings
+        self._queue: LightQueue = LightQueue()
+        self._threads: list = []
+        self._running = False
+        self.published = 0
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        self._running = True
+        self._threads = [eventlet.spawn(self._fast_path), eventlet.spawn(self._sweep_loop)]
+        # whatever an earlier run (or a command-line tool) left unpublished goes out now
+        eventlet.spawn_n(self._sweep_safely, 0.0)
+
+    def stop(self) -> None:
+        self._running = False
+        for thread in self._threads:
+            thread.kill()
+        self._threads = []
+
+    # -- fast path ----------------------------------------------------------------------------
+    def enqueue(self, events: list[Envelope]) -> None:
+        for envelope in events:
+            self._queue.put(envelope)
+
+    def _fast_path(self) -> None:
+        while self._running:
+            batch = [self._queue.get()]
+            while len(batch) < BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except Empty:
+                    break
+            sent = []
+            for envelope in batch:
+                try:
+                    self.publisher.publish_event(envelope.to_message())
+                except Exception as exc:  # broker down: the rest of the batch waits for the sweep
+                    log.warning(
+                        "outbox.publish_deferred",
+                        event_id=envelope.id,
+                        deferred=len(batch) - len(sent),
+                        error=str(exc),
+                    )
+                    break
+                sent.append(envelope.id)
+            self._mark_published(sent)
+
+    def _mark_published(self, ids: list[str]) -> None:
+        if not ids:
+            return
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_(ids), outbox.c.published_at.is_(None))
+                    .values(published_at=utcnow(), attempts=outbox.c.attempts + 1)
+                )
+            self.published += len(ids)
+        except Exception as exc:  # unmarked rows are published again by the sweep: harmless
+            log.warning("outbox.mark_failed", count=len(ids), error=str(exc))
+
+    # -- sweep --------------------------------------------------------------------------------
+    def _sweep_loop(self) -> None:
+        while self._running:
+            eventlet.sleep(self.settings.outbox_sweep_interval)
+            self._sweep_safely(self.settings.outbox_grace)
+
+    def _sweep_safely(self, grace: float) -> None:
+        try:
+            self.sweep_once(grace)
+        except Exception as exc:
+            log.warning("outbox.sweep_failed", error=str(exc))
+
+    def sweep_once(self, grace: float | None = None) -> int:
+        """Publish events left unpublished past the grace period; returns how many."""
+        grace = self.settings.outbox_grace if grace is None else grace
+        cutoff = utcnow() - timedelta(seconds=grace)
+        published = 0
+        with self.engine.begin() as connection:
+            query = (
+                select(outbox.c.id, outbox.c.message)
+                .where(outbox.c.published_at.is_(None), outbox.c.created_at < cutoff)
+                .order_by(outbox.c.created_at)
+                .limit(BATCH)
+            )
+            if connection.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = connection.execute(query).all()
+            sent = []
+            for row in rows:
+                try:
+                    self.publisher.publish_event(row.message)
+                except Exception as exc:
+                    log.warning("outbox.sweep_publish_failed", event_id=row.id, error=str(exc))
+                    break  # keep order; try again next sweep
+                sent.append(row.id)
+            if sent:
+                connection.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_(sent))
+                    .values(published_at=utcnow(), attempts=outbox.c.attempts + 1)
+                )
+                published = len(sent)
+                log.info("outbox.swept", count=published)
+            retention = utcnow() - timedelta(hours=self.settings.outbox_retention_hours)
+            connection.execute(
+                delete(outbox).where(
+                    outbox.c.published_at.is_not(None), outbox.c.published_at < retention
+                )
+            )
+        self.published += published
+        return published
+
+    def lag(self) -> int:
+        """Events committed but not yet confirmed by the broker (a metric for ops)."""
+        with self.engine.connect() as connection:
+            return len(
+                connection.execute(
+                    select(outbox.c.id).where(outbox.c.published_at.is_(None)).limit(10000)
+                ).all()
+            )

@@ -1,0 +1,80 @@
+"""RPC from the gateway with a deadline.
+
+nameko's in-service `RpcProxy` waits forever, and a request left in the queue of a dead
+service runs whenever the service comes back. `TimedRpc` gives each call a deadline: the
+request message expires on the broker when the deadline passes (`expiration`), and the caller
+stops waiting and gets `ServiceUnavailable` (a 503 problem) instead of hanging.
+"""
+
+from __future__ import annotations
+
+import eventlet
+from kombu.exceptions import OperationalError
+from nameko.exceptions import UnknownService
+from nameko.extensions import DependencyProvider
+from nameko.rpc import MethodProxy, ReplyListener
+
+from shared.errors import ServiceUnavailable
+
+
+class TimedServiceProxy:
+    def __init__(self, worker_ctx, service: str, reply_listener, timeout: float, embedded: bool):
+        self._worker_ctx = worker_ctx
+        self._service = service
+        self._reply_listener = reply_listener
+        self._timeout = timeout
+        self._embedded = embedded
+
+    def __getattr__(self, method: str):
+        if method.startswith("_"):
+            raise AttributeError(method)
+
+        def call(*args, **kwargs):
+            options = {} if self._embedded else {"expiration": self._timeout}
+            proxy = MethodProxy(
+                self._worker_ctx, self._service, method, self._reply_listener, **options
+            )
+            try:
+                reply = proxy.call_async(*args, **kwargs)
+            except UnknownService:
+                raise ServiceUnavailable(
+                    "service-unavailable", f"The {self._service} service is not running."
+                ) from None
+            except (OSError, OperationalError) as exc:
+                raise ServiceUnavailable(
+                    "broker-unavailable", f"The message broker cannot be reached ({exc})."
+                ) from None
+            try:
+                with eventlet.Timeout(self._timeout):
+                    return reply.result()
+            except eventlet.Timeout:
+                self._forget(reply)
+                raise ServiceUnavailable(
+                    "service-timeout",
+                    f"The {self._service} service did not answer within {self._timeout:g} s.",
+                ) from None
+
+        return call
+
+    def _forget(self, reply) -> None:
+        events = self._reply_listener._reply_events
+        for correlation_id, event in list(events.items()):
+            if event is reply.reply_event:
+                events.pop(correlation_id, None)
+
+
+class TimedRpc(DependencyProvider):
+    rpc_reply_listener = ReplyListener()
+
+    def __init__(self, service: str):
+        self.service = service
+
+    def get_dependency(self, worker_ctx) -> TimedServiceProxy:
+        settings = self.container.config["PAVILION"]
+        return TimedServiceProxy(
+            worker_ctx,
+            self.service,
+            self.rpc_reply_listener,
+            settings.rpc_timeout,
+            settings.embedded,
+        )

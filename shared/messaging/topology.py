@@ -1,0 +1,56 @@
+"""Exchanges, queues and the table of subscriptions: who consumes which event.
+
+Every service declares every subscription queue at start, whatever the start order, so an
+event is never published into an exchange with no queue bound (RabbitMQ would drop it). The
+subscription table is part of the event contract: a consumer entrypoint that is not listed
+here refuses to start, and the contract test checks the table against the catalogue.
+"""
+
+from __future__ import annotations
+
+from kombu import Exchange, Queue
+
+from shared.config import Settings
+
+# (event type, consuming service, handler method)
+SUBSCRIPTIONS: tuple[tuple[str, str, str], ...] = (
+    ("directory.node_upserted", "issues", "on_node_upserted"),
+    ("directory.role_assigned", "issues", "on_role_assigned"),
+    ("directory.node_upserted", "volunteers", "on_node_upserted"),
+    ("issues.issue_reported", "notifications", "on_issue_reported"),
+    ("volunteers.shift_signed_up", "notifications", "on_shift_signed_up"),
+)
+
+RETRY_HEADER = "x-pavilion-attempt"
+
+
+def event_exchange(source_service: str) -> Exchange:
+    # the same name and type nameko's EventDispatcher uses, so plain nameko handlers interoperate
+    return Exchange(f"{source_service}.events", type="topic", durable=True, auto_delete=False)
+
+
+def queue_name(event_type: str, service: str, method: str) -> str:
+    source, name = event_type.split(".", 1)
+    return f"evt-{source}-{name}--{service}.{method}"
+
+
+def subscription_queue(event_type: str, service: str, method: str, settings: Settings) -> Queue:
+    arguments = {}
+    if not settings.embedded and settings.queue_type == "quorum":
+        arguments["x-queue-type"] = "quorum"
+    return Queue(
+        queue_name(event_type, service, method),
+        exchange=event_exchange(event_type.split(".", 1)[0]),
+        routing_key=event_type,
+        durable=True,
+        auto_delete=False,
+        queue_arguments=arguments,
+    )
+
+
+def all_subscription_queues(settings: Settings) -> list[Queue]:
+    return [subscription_queue(t, s, m, settings) for t, s, m in SUBSCRIPTIONS]
+
+
+def is_subscribed(event_type: str, service: str, method: str) -> bool:
+    return (event_type, service, method) in SUBSCRIPTIONS
