@@ -13,7 +13,6 @@ transactional outbox, the inbox, parked-event retries and the dead-letter operat
 from __future__ import annotations
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 
 from shared.config import Settings
 from shared.db import UnitOfWork, create_db_engine
@@ -21,6 +20,7 @@ from shared.logging import CONTEXT_KEY, get_logger
 from shared.messaging import parking
 from shared.messaging.outbox import OutboxRelay
 from shared.messaging.publisher import ConfirmedPublisher
+from shared.messaging.rpc import rpc
 
 log = get_logger(__name__)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from functools import partial
 from typing import Any
 
@@ -142,6 +143,7 @@ class ApiRoute(HttpRequestHandler):
         super().__init__(method, url, **kwargs)
 
     def handle_request(self, request):
+        started = time.perf_counter()
         request.shallow = False
         settings = self.container.config["PAVILION"]
         request.max_content_length = settings.max_body_bytes
@@ -165,7 +167,17 @@ class ApiRoute(HttpRequestHandler):
             response = self.response_from_result(event.wait())
         except Exception as exc:
             response = response_for_exception(request, exc)
-        response.headers["X-Correlation-Id"] = getattr(request, "correlation_id", "")
+        correlation_id = getattr(request, "correlation_id", "")
+        response.headers["X-Correlation-Id"] = correlation_id
+        log.info(
+            "http.request",
+            service="gateway",
+            correlation_id=correlation_id,
+            method=request.method,
+            path=request.path,
+            status=response.status_code,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
         return response
 
     def response_from_result(self, result):

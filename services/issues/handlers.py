@@ -12,10 +12,13 @@ from shared.errors import NotFound
 from shared.errors import ValidationFailed as Invalid
 from shared.events import Envelope
 from shared.kit import KitHandle
+from shared.logging import get_logger
 
 from .domain.routing import Location, LocationError, Node, resolve_grid, route
 from .repository import Issue, IssueRepository
 from .schemas import IssueOutput, ReportIssueInput
+
+log = get_logger(__name__)
 
 
 def _load(schema, payload: dict) -> dict:
@@ -89,7 +92,13 @@ def report_issue(kit: KitHandle, payload: dict, idempotency_key: str | None = No
         )
         return IssueOutput().dump(issue)
 
-    result, _replayed = run_idempotent(kit.unit_of_work, scope, idempotency_key, payload, receive)
+    result, replayed = run_idempotent(kit.unit_of_work, scope, idempotency_key, payload, receive)
+    log.info(
+        "issue.reported",
+        issue_id=result["id"],
+        assignee_id=result["assignee_id"],
+        replayed=replayed,
+    )
     return result
 
 

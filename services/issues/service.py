@@ -1,11 +1,10 @@
 """The issues service's entry points: each decodes, calls one use case, returns."""
 
-from nameko.rpc import rpc
-
 from shared.errors import EXPECTED_ERRORS
 from shared.kit import DeadLetterOps, ServiceKit
 from shared.logging import CorrelationId
 from shared.messaging.consumer import event_consumer
+from shared.messaging.rpc import rpc
 
 from . import handlers
 

@@ -97,6 +97,12 @@ class EventConsumer(Consumer):
     def handle_event_result(self, message, body, envelope, worker_ctx, result=None, exc_info=None):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
+            log.info(
+                "event.handled",
+                consumer=self.consumer_name,
+                event_id=envelope.id,
+                event_type=envelope.type,
+            )
             return result, exc_info
         error = "".join(traceback.format_exception(*exc_info))
         self._park_and_ack(

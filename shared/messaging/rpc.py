@@ -1,4 +1,5 @@
-"""RPC from the gateway with a deadline.
+"""RPC: calls from the gateway with a deadline, and an `rpc` entrypoint that survives a
+broker outage.
 
 nameko's in-service `RpcProxy` waits forever, and a request left in the queue of a dead
 service runs whenever the service comes back. `TimedRpc` gives each call a deadline: the
@@ -12,9 +13,13 @@ import eventlet
 from kombu.exceptions import OperationalError
 from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
-from nameko.rpc import MethodProxy, ReplyListener
+from nameko.rpc import MethodProxy, ReplyListener, RpcConsumer
+from nameko.rpc import Rpc as NamekoRpc
 
 from shared.errors import ServiceUnavailable
+from shared.logging import get_logger
+
+log = get_logger(__name__)
 
 
 class TimedServiceProxy:
@@ -78,3 +83,27 @@ class TimedRpc(DependencyProvider):
             settings.rpc_timeout,
             settings.embedded,
         )
+
+
+class ResilientRpcConsumer(RpcConsumer):
+    """nameko's RPC consumer, except that a reply which cannot be published (the broker went
+    away mid-call) no longer kills the whole service container. The request stays unacked
+    (or is requeued while the channel lives), so the broker delivers it again and the caller,
+    which sent an idempotency key, gets the first result."""
+
+    def handle_result(self, message, result, exc_info):
+        try:
+            return super().handle_result(message, result, exc_info)
+        except Exception as exc:
+            log.warning("rpc.reply_failed", error=str(exc))
+            self.queue_consumer.requeue_message(message)
+            return result, exc_info
+
+
+class Rpc(NamekoRpc):
+    rpc_consumer = ResilientRpcConsumer()
+
+
+# every Pavilion service uses this `rpc`: nameko's own would start a second consumer on the
+# same queue
+rpc = Rpc.decorator

@@ -1,0 +1,3 @@
+from pavilion.cli import main
+
+main()
