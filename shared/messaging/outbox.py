@@ -13,7 +13,7 @@ idempotent through the inbox, so the effect happens once.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import eventlet
 from eventlet.queue import Empty, LightQueue
@@ -45,8 +45,9 @@ class OutboxRelay:
     def start(self) -> None:
         self._running = True
         self._threads = [eventlet.spawn(self._fast_path), eventlet.spawn(self._sweep_loop)]
-        # whatever an earlier run (or a command-line tool) left unpublished goes out now
-        eventlet.spawn_n(self._sweep_safely, 0.0)
+        # whatever an earlier run (or a command-line tool) left unpublished goes out now;
+        # what is committed from here on is the fast path's until the grace period passes
+        eventlet.spawn_n(self._sweep_safely, 0.0, utcnow())
 
     def stop(self) -> None:
         self._running = False
@@ -102,16 +103,18 @@ class OutboxRelay:
             eventlet.sleep(self.settings.outbox_sweep_interval)
             self._sweep_safely(self.settings.outbox_grace)
 
-    def _sweep_safely(self, grace: float) -> None:
+    def _sweep_safely(self, grace: float, before: datetime | None = None) -> None:
         try:
-            self.sweep_once(grace)
+            self.sweep_once(grace, before)
         except Exception as exc:
             log.warning("outbox.sweep_failed", error=str(exc))
 
-    def sweep_once(self, grace: float | None = None) -> int:
+    def sweep_once(self, grace: float | None = None, before: datetime | None = None) -> int:
         """Publish events left unpublished past the grace period; returns how many."""
         grace = self.settings.outbox_grace if grace is None else grace
         cutoff = utcnow() - timedelta(seconds=grace)
+        if before is not None:
+            cutoff = min(cutoff, before)
         published = 0
         with self.engine.begin() as connection:
             query = (
