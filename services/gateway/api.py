@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from functools import partial
 from typing import Any
 
@@ -110,6 +111,28 @@ def read_json(request: Request, schema: Schema) -> dict:
         raise ValidationFailed(
             "invalid-request", "Some fields are not valid.", exc.messages
         ) from None
+
+
+def read_query(request: Request, schema: Schema) -> dict:
+    try:
+        return schema.load(request.args.to_dict())
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "invalid-query", "Some query parameters are not valid.", exc.messages
+        ) from None
+
+
+def idempotency_key(request: Request) -> str:
+    """The client's Idempotency-Key, or one made for this request: the RPC call it rides on may
+    be delivered twice (a broker outage mid-call), and must then still create one thing."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return f"auto-{uuid.uuid4().hex}"
+    if not 1 <= len(key) <= 200:
+        raise ValidationFailed(
+            "invalid-idempotency-key", "Idempotency-Key must be 1–200 characters."
+        )
+    return f"client-{key}"
 
 
 class ApiServer(WebServer):

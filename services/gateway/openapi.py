@@ -12,149 +12,10 @@ from apispec.ext.marshmallow.openapi import OpenAPIConverter
 
 from shared.events import CATALOGUE
 
-from . import schemas
+from .schemas.common import Problem
 
 BEARER = [{"bearer": []}]
 COMMON_ERRORS = (400, 401, 403, 404, 413, 415, 422, 503)
-
-# (method, path, summary, request schema, response status, response schema, secured, tag)
-OPERATIONS = (
-    ("get", "/healthz", "Liveness", None, 200, None, False, "operations"),
-    (
-        "get",
-        "/readyz",
-        "Readiness of the gateway and every service",
-        None,
-        200,
-        None,
-        False,
-        "operations",
-    ),
-    ("get", "/v1/openapi.json", "This document", None, 200, None, False, "documentation"),
-    (
-        "get",
-        "/v1/asyncapi.json",
-        "The event catalogue as AsyncAPI",
-        None,
-        200,
-        None,
-        False,
-        "documentation",
-    ),
-    ("get", "/v1/docs", "Human-readable API docs", None, 200, None, False, "documentation"),
-    (
-        "get",
-        "/v1/directory/nodes",
-        "Find nodes of the directory by name or code",
-        schemas.NodeSearchQuery,
-        200,
-        schemas.NodePage,
-        False,
-        "directory",
-    ),
-    (
-        "get",
-        "/v1/directory/nodes/{code}",
-        "One node with its path",
-        None,
-        200,
-        schemas.NodeView,
-        False,
-        "directory",
-    ),
-    (
-        "get",
-        "/v1/me",
-        "Who the token belongs to",
-        None,
-        200,
-        schemas.PrincipalView,
-        True,
-        "identity",
-    ),
-    (
-        "post",
-        "/v1/communities/{code}/issues",
-        "Report an issue (honours Idempotency-Key)",
-        schemas.ReportIssueBody,
-        201,
-        schemas.IssueView,
-        True,
-        "issues",
-    ),
-    ("get", "/v1/issues/{issue_id}", "One issue", None, 200, schemas.IssueView, True, "issues"),
-    (
-        "post",
-        "/v1/communities/{code}/shifts",
-        "Create a volunteer shift",
-        schemas.CreateShiftBody,
-        201,
-        schemas.ShiftView,
-        True,
-        "volunteers",
-    ),
-    ("get", "/v1/shifts/{shift_id}", "One shift", None, 200, schemas.ShiftView, True, "volunteers"),
-    (
-        "post",
-        "/v1/shifts/{shift_id}/signups",
-        "Sign up for a shift (refused when full or overlapping another of yours)",
-        schemas.SignupBody,
-        201,
-        schemas.SignupView,
-        True,
-        "volunteers",
-    ),
-    (
-        "get",
-        "/v1/me/inbox",
-        "My in-app inbox, newest first",
-        schemas.PageQuery,
-        200,
-        schemas.InboxPage,
-        True,
-        "notifications",
-    ),
-    (
-        "get",
-        "/v1/ops/dead-letters",
-        "Dead letters of every service (ops)",
-        None,
-        200,
-        None,
-        True,
-        "operations",
-    ),
-    (
-        "get",
-        "/v1/ops/dead-letters/{service}/{parked_id}",
-        "One dead letter with its body",
-        None,
-        200,
-        None,
-        True,
-        "operations",
-    ),
-    (
-        "post",
-        "/v1/ops/dead-letters/{service}/{parked_id}/replay",
-        "Replay a dead letter",
-        None,
-        202,
-        None,
-        True,
-        "operations",
-    ),
-    (
-        "delete",
-        "/v1/ops/dead-letters/{service}/{parked_id}",
-        "Discard a dead letter",
-        None,
-        200,
-        None,
-        True,
-        "operations",
-    ),
-)
 
 
 def _parameters_of(path: str) -> list[dict]:
@@ -163,6 +24,12 @@ def _parameters_of(path: str) -> list[dict]:
         {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
         for name in names
     ]
+
+
+def _operations() -> tuple:
+    from .routes import ALL_OPERATIONS  # the routes import this module for their documents
+
+    return ALL_OPERATIONS
 
 
 @cache
@@ -180,9 +47,9 @@ def document() -> dict:
     spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
-    spec.components.schema("Problem", schema=schemas.Problem)
+    spec.components.schema("Problem", schema=Problem)
     problem = {"content": {"application/problem+json": {"schema": "Problem"}}}
-    for method, path, summary, request, status, response, secured, tag in OPERATIONS:
+    for method, path, summary, request, status, response, secured, tag in _operations():
         operation: dict = {
             "summary": summary,
             "tags": [tag],
@@ -254,7 +121,7 @@ def docs_html() -> str:
     rows = "".join(
         f"<tr><td><code>{method.upper()}</code></td><td><code>{html.escape(path)}</code></td>"
         f"<td>{html.escape(summary)}</td></tr>"
-        for method, path, summary, *_ in OPERATIONS
+        for method, path, summary, *_ in _operations()
     )
     return (
         "<!doctype html><html lang='en'><meta charset='utf-8'><title>Pavilion API</title>"

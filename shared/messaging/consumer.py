@@ -54,7 +54,7 @@ class EventConsumer(Consumer):
         if not is_subscribed(self.event_type, service, self.method_name):
             raise RuntimeError(
                 f"{service}.{self.method_name} consumes {self.event_type} but is not listed in "
-                "shared/messaging/topology.py SUBSCRIPTIONS"
+                "shared/messaging/subscriptions/"
             )
         self.settings = self.container.config["PAVILION"]
         self.queue = subscription_queue(self.event_type, service, self.method_name, self.settings)

@@ -3,7 +3,8 @@
 Every service declares every subscription queue at start, whatever the start order, so an
 event is never published into an exchange with no queue bound (RabbitMQ would drop it). The
 subscription table is part of the event contract: a consumer entrypoint that is not listed
-here refuses to start, and the contract test checks the table against the catalogue.
+in `subscriptions/` refuses to start, and the contract test checks the table against the
+catalogue and the entrypoints.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from kombu import Exchange, Queue
 
 from shared.config import Settings
 
-# (event type, consuming service, handler method)
+from .subscriptions import issues, notifications, volunteers
+
+# (event type, consuming service, handler method), one module per consuming service
 SUBSCRIPTIONS: tuple[tuple[str, str, str], ...] = (
-    ("directory.node_upserted", "issues", "on_node_upserted"),
-    ("directory.role_assigned", "issues", "on_role_assigned"),
-    ("directory.node_upserted", "volunteers", "on_node_upserted"),
-    ("issues.issue_reported", "notifications", "on_issue_reported"),
-    ("volunteers.shift_signed_up", "notifications", "on_shift_signed_up"),
+    *issues.SUBSCRIPTIONS,
+    *volunteers.SUBSCRIPTIONS,
+    *notifications.SUBSCRIPTIONS,
 )
 
 RETRY_HEADER = "x-pavilion-attempt"

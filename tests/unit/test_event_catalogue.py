@@ -32,8 +32,8 @@ def _published_types() -> set[str]:
 def _consumer_entrypoints() -> set[tuple[str, str, str]]:
     """(event type, service, method) of every `@event_consumer` in the services."""
     found = set()
-    for path in (ROOT / "services").glob("*/service.py"):
-        service = path.parent.name
+    for path in (ROOT / "services").glob("*/**/*.py"):
+        service = path.relative_to(ROOT / "services").parts[0]
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.FunctionDef):
                 for decorator in node.decorator_list:

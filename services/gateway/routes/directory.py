@@ -1,0 +1,59 @@
+"""The district directory and who the caller is."""
+
+from __future__ import annotations
+
+from shared.errors import NotFound
+
+from .. import handlers
+from ..api import read_query, route
+from ..repository import DirectoryRepository
+from ..schemas.common import PrincipalView
+from ..schemas.directory import NodePage, NodeSearchQuery, NodeView
+
+OPERATIONS = (
+    (
+        "get",
+        "/v1/directory/nodes",
+        "Find nodes of the directory by name or code",
+        NodeSearchQuery,
+        200,
+        NodePage,
+        False,
+        "directory",
+    ),
+    (
+        "get",
+        "/v1/directory/nodes/{code}",
+        "One node with its path",
+        None,
+        200,
+        NodeView,
+        False,
+        "directory",
+    ),
+    ("get", "/v1/me", "Who the token belongs to", None, 200, PrincipalView, True, "identity"),
+)
+
+
+class DirectoryRoutes:
+    @route("GET", "/v1/directory/nodes")
+    def search_nodes(self, request):
+        query = read_query(request, NodeSearchQuery())
+        with self.kit.unit_of_work() as uow:
+            page = handlers.search_nodes(
+                uow, query["q"], query["kind"], query["limit"], query["cursor"]
+            )
+        return 200, page
+
+    @route("GET", "/v1/directory/nodes/<string:code>")
+    def get_node(self, request, code):
+        with self.kit.unit_of_work() as uow:
+            repo = DirectoryRepository(uow.session)
+            node = repo.node(code)
+            if node is None:
+                raise NotFound("node-not-found", f"No node {code} in the directory.")
+            return 200, handlers.node_view(repo, node)
+
+    @route("GET", "/v1/me")
+    def me(self, request):
+        return 200, PrincipalView().dump(self.authenticate(request))

@@ -1,0 +1,31 @@
+"""The caller's in-app inbox."""
+
+from __future__ import annotations
+
+from ..api import locale_of, read_query, route
+from ..schemas.common import PageQuery
+from ..schemas.notifications import InboxPage
+
+OPERATIONS = (
+    (
+        "get",
+        "/v1/me/inbox",
+        "My in-app inbox, newest first",
+        PageQuery,
+        200,
+        InboxPage,
+        True,
+        "notifications",
+    ),
+)
+
+
+class NotificationRoutes:
+    @route("GET", "/v1/me/inbox")
+    def inbox(self, request):
+        principal = self.authenticate(request)
+        query = read_query(request, PageQuery())
+        page = self.notifications.list_inbox(
+            principal.id, locale_of(request), query["limit"], query["cursor"]
+        )
+        return 200, InboxPage().dump(page)

@@ -1,0 +1,2 @@
+"""Schemas of the public HTTP API, one module per part: request bodies are loaded through
+them, responses dumped through them, and the OpenAPI document is generated from them."""
