@@ -42,6 +42,7 @@ class Settings:
     rabbitmq_management_url: str
     log_level: str
     log_format: str
+    metrics_port: int
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -83,6 +84,7 @@ class Settings:
             ),
             log_level=_env("PAVILION_LOG_LEVEL", "INFO"),
             log_format=_env("PAVILION_LOG_FORMAT", "json"),
+            metrics_port=int(_env("PAVILION_METRICS_PORT", "0")),
         )
 
     def signing_secret(self) -> str:

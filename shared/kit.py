@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from nameko.extensions import DependencyProvider
 
+from shared import metrics
 from shared.config import Settings
 from shared.db import UnitOfWork, create_db_engine
 from shared.logging import CONTEXT_KEY, get_logger
@@ -47,17 +48,20 @@ class ServiceKit(DependencyProvider):
         service = self.container.service_name
         self.engine = create_db_engine(self.settings.database_url(service))
         self.publisher = ConfirmedPublisher(self.settings)
-        self.relay = OutboxRelay(self.engine, self.publisher, self.settings)
+        self.relay = OutboxRelay(self.engine, self.publisher, self.settings, service)
         self.redeliverer = parking.Redeliverer(self.engine, self.publisher, self.settings)
 
     def start(self) -> None:
         self.publisher.declare_topology()
         self.relay.start()
         self.redeliverer.start()
+        self.backlog = metrics.watch_backlog(self.container.service_name, self.engine)
+        metrics.serve(self.settings.metrics_port)
 
     def stop(self) -> None:
         self.relay.stop()
         self.redeliverer.stop()
+        metrics.forget(getattr(self, "backlog", None))
         self.engine.dispose()
 
     def kill(self) -> None:

@@ -29,6 +29,7 @@ from shared.errors import (
     ValidationFailed,
 )
 from shared.logging import CONTEXT_KEY, get_logger, new_correlation_id
+from shared.metrics import HTTP_SECONDS
 
 log = get_logger(__name__)
 PROBLEM_TYPE = "application/problem+json"
@@ -192,6 +193,8 @@ class ApiRoute(HttpRequestHandler):
             response = response_for_exception(request, exc)
         correlation_id = getattr(request, "correlation_id", "")
         response.headers["X-Correlation-Id"] = correlation_id
+        elapsed = time.perf_counter() - started
+        HTTP_SECONDS.labels(request.method, str(response.status_code)).observe(elapsed)
         log.info(
             "http.request",
             service="gateway",
@@ -199,7 +202,7 @@ class ApiRoute(HttpRequestHandler):
             method=request.method,
             path=request.path,
             status=response.status_code,
-            ms=round((time.perf_counter() - started) * 1000, 1),
+            ms=round(elapsed * 1000, 1),
         )
         return response
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 from functools import cache
+from typing import NamedTuple
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -15,6 +16,21 @@ from shared.events import CATALOGUE
 from .schemas.common import Problem
 
 BEARER = [{"bearer": []}]
+
+
+class Operation(NamedTuple):
+    """One documented operation of the public API (each routes module lists its own)."""
+
+    method: str
+    path: str
+    summary: str
+    request: type | None = None
+    status: int = 200
+    response: type | None = None
+    secured: bool = True
+    tag: str = "api"
+
+
 COMMON_ERRORS = (400, 401, 403, 404, 413, 415, 422, 503)
 
 

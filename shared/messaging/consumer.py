@@ -22,6 +22,7 @@ from nameko.messaging import Consumer, QueueConsumer
 
 from shared.events import CATALOGUE
 from shared.logging import CONTEXT_KEY, get_logger
+from shared.metrics import EVENTS_FAILED, EVENTS_HANDLED
 
 from .parking import park
 from .topology import RETRY_HEADER, is_subscribed, subscription_queue
@@ -97,6 +98,7 @@ class EventConsumer(Consumer):
     def handle_event_result(self, message, body, envelope, worker_ctx, result=None, exc_info=None):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
+            EVENTS_HANDLED.labels(self.consumer_name, envelope.type).inc()
             log.info(
                 "event.handled",
                 consumer=self.consumer_name,
@@ -119,7 +121,7 @@ class EventConsumer(Consumer):
     ):
         attempt = int((message.headers or {}).get(RETRY_HEADER, 1))
         try:
-            park(
+            status = park(
                 self._engine(),
                 self.settings,
                 queue=self.queue.name,
@@ -138,6 +140,7 @@ class EventConsumer(Consumer):
             eventlet.sleep(self.settings.retry_base_delay)
             self.queue_consumer.requeue_message(message)
             return
+        EVENTS_FAILED.labels(self.consumer_name, status).inc()
         self.queue_consumer.ack_message(message)
 
 

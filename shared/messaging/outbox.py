@@ -24,6 +24,7 @@ from shared.db.kit_tables import outbox
 from shared.db.unit_of_work import utcnow
 from shared.events import Envelope
 from shared.logging import get_logger
+from shared.metrics import EVENTS_PUBLISHED
 
 from .publisher import ConfirmedPublisher
 
@@ -32,7 +33,14 @@ BATCH = 200
 
 
 class OutboxRelay:
-    def __init__(self, engine: Engine, publisher: ConfirmedPublisher, settings: Settings):
+    def __init__(
+        self,
+        engine: Engine,
+        publisher: ConfirmedPublisher,
+        settings: Settings,
+        service: str = "",
+    ):
+        self.service = service
         self.engine = engine
         self.publisher = publisher
         self.settings = settings
@@ -94,6 +102,7 @@ class OutboxRelay:
                     .values(published_at=utcnow(), attempts=outbox.c.attempts + 1)
                 )
             self.published += len(ids)
+            EVENTS_PUBLISHED.labels(self.service).inc(len(ids))
         except Exception as exc:  # unmarked rows are published again by the sweep: harmless
             log.warning("outbox.mark_failed", count=len(ids), error=str(exc))
 
@@ -149,6 +158,7 @@ class OutboxRelay:
                 )
             )
         self.published += published
+        EVENTS_PUBLISHED.labels(self.service).inc(published)
         return published
 
     def lag(self) -> int:

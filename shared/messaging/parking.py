@@ -59,6 +59,7 @@ def park(
     event_type: str | None,
     dead_now: bool = False,
 ) -> str:
+    """Keep a failed message; returns its status (retrying or dead)."""
     status, delay = (DEAD, None) if dead_now else decide(attempt, settings)
     now = utcnow()
     parked_id = str(uuid.uuid4())
@@ -89,7 +90,7 @@ def park(
         delay=delay,
         error=error.splitlines()[-1] if error else "",
     )
-    return parked_id
+    return status
 
 
 def _plain_headers(headers: dict[str, Any]) -> dict[str, Any]:

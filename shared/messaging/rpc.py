@@ -9,6 +9,8 @@ stops waiting and gets `ServiceUnavailable` (a 503 problem) instead of hanging.
 
 from __future__ import annotations
 
+import time
+
 import eventlet
 from kombu.exceptions import OperationalError
 from nameko.exceptions import UnknownService
@@ -18,6 +20,7 @@ from nameko.rpc import Rpc as NamekoRpc
 
 from shared.errors import ServiceUnavailable
 from shared.logging import get_logger
+from shared.metrics import RPC_SECONDS
 
 log = get_logger(__name__)
 
@@ -49,15 +52,25 @@ class TimedServiceProxy:
                 raise ServiceUnavailable(
                     "broker-unavailable", f"The message broker cannot be reached ({exc})."
                 ) from None
+            started = time.perf_counter()
+            outcome = "ok"
             try:
                 with eventlet.Timeout(self._timeout):
                     return reply.result()
             except eventlet.Timeout:
+                outcome = "timeout"
                 self._forget(reply)
                 raise ServiceUnavailable(
                     "service-timeout",
                     f"The {self._service} service did not answer within {self._timeout:g} s.",
                 ) from None
+            except Exception:
+                outcome = "error"
+                raise
+            finally:
+                RPC_SECONDS.labels(self._service, method, outcome).observe(
+                    time.perf_counter() - started
+                )
 
         return call
 

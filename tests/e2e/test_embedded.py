@@ -40,3 +40,20 @@ def test_the_correlation_id_of_a_request_reaches_the_event_it_causes(embedded):
         15,
         message="log lines of every service carrying the request's correlation id",
     )
+
+
+def test_ops_read_prometheus_metrics_of_every_service(embedded):
+    wait_for_routing(embedded)
+    report(embedded, resident(embedded), "metrics probe", grid=GRID_1)
+
+    def scraped() -> str:
+        text = embedded.get("/metrics").text
+        handled = 'pavilion_events_handled_total{consumer="notifications.on_issue_reported"'
+        return text if handled in text else ""
+
+    text = wait_until(scraped, 15, message="metrics of the notifications consumer")
+    for service in ("gateway", "issues", "volunteers", "notifications"):
+        assert f'pavilion_outbox_unpublished{{service="{service}"}}' in text
+    assert 'pavilion_parked_events{service="notifications",status="dead"} 0.0' in text
+    assert "pavilion_http_request_seconds_bucket" in text
+    assert 'pavilion_rpc_seconds_count{method="report_issue"' in text

@@ -6,32 +6,30 @@ from shared.errors import NotFound
 
 from .. import handlers
 from ..api import read_query, route
+from ..openapi import Operation
 from ..repository import DirectoryRepository
 from ..schemas.common import PrincipalView
 from ..schemas.directory import NodePage, NodeSearchQuery, NodeView
 
 OPERATIONS = (
-    (
+    Operation(
         "get",
         "/v1/directory/nodes",
         "Find nodes of the directory by name or code",
-        NodeSearchQuery,
-        200,
-        NodePage,
-        False,
-        "directory",
+        request=NodeSearchQuery,
+        response=NodePage,
+        secured=False,
+        tag="directory",
     ),
-    (
+    Operation(
         "get",
         "/v1/directory/nodes/{code}",
         "One node with its path",
-        None,
-        200,
-        NodeView,
-        False,
-        "directory",
+        response=NodeView,
+        secured=False,
+        tag="directory",
     ),
-    ("get", "/v1/me", "Who the token belongs to", None, 200, PrincipalView, True, "identity"),
+    Operation("get", "/v1/me", "Who the token belongs to", response=PrincipalView, tag="identity"),
 )
 
 

@@ -6,20 +6,18 @@ from werkzeug.wrappers import Response
 
 from .. import openapi
 from ..api import route
+from ..openapi import Operation
 
 OPERATIONS = (
-    ("get", "/v1/openapi.json", "This document", None, 200, None, False, "documentation"),
-    (
+    Operation("get", "/v1/openapi.json", "This document", secured=False, tag="documentation"),
+    Operation(
         "get",
         "/v1/asyncapi.json",
         "The event catalogue as AsyncAPI",
-        None,
-        200,
-        None,
-        False,
-        "documentation",
+        secured=False,
+        tag="documentation",
     ),
-    ("get", "/v1/docs", "Human-readable API docs", None, 200, None, False, "documentation"),
+    Operation("get", "/v1/docs", "Human-readable API docs", secured=False, tag="documentation"),
 )
 
 

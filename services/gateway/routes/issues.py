@@ -6,21 +6,21 @@ from shared.errors import NotFound, ValidationFailed
 
 from .. import access
 from ..api import idempotency_key, read_json, route
+from ..openapi import Operation
 from ..repository import DirectoryRepository
 from ..schemas.issues import IssueView, ReportIssueBody
 
 OPERATIONS = (
-    (
+    Operation(
         "post",
         "/v1/communities/{code}/issues",
         "Report an issue (honours Idempotency-Key)",
-        ReportIssueBody,
-        201,
-        IssueView,
-        True,
-        "issues",
+        request=ReportIssueBody,
+        status=201,
+        response=IssueView,
+        tag="issues",
     ),
-    ("get", "/v1/issues/{issue_id}", "One issue", None, 200, IssueView, True, "issues"),
+    Operation("get", "/v1/issues/{issue_id}", "One issue", response=IssueView, tag="issues"),
 )
 
 

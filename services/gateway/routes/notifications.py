@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from ..api import locale_of, read_query, route
+from ..openapi import Operation
 from ..schemas.common import PageQuery
 from ..schemas.notifications import InboxPage
 
 OPERATIONS = (
-    (
+    Operation(
         "get",
         "/v1/me/inbox",
         "My in-app inbox, newest first",
-        PageQuery,
-        200,
-        InboxPage,
-        True,
-        "notifications",
+        request=PageQuery,
+        response=InboxPage,
+        tag="notifications",
     ),
 )
 

@@ -2,65 +2,49 @@
 
 from __future__ import annotations
 
+from werkzeug.wrappers import Response
+
+from shared import metrics
 from shared.errors import NotFound, ServiceUnavailable
 
 from .. import access
 from ..api import route
+from ..openapi import Operation
 from ..repository import DirectoryRepository
 
 DOMAIN_SERVICES = ("issues", "volunteers", "notifications")
 
 OPERATIONS = (
-    ("get", "/healthz", "Liveness", None, 200, None, False, "operations"),
-    (
+    Operation("get", "/healthz", "Liveness", secured=False, tag="operations"),
+    Operation("get", "/metrics", "Prometheus metrics", secured=False, tag="operations"),
+    Operation(
         "get",
         "/readyz",
         "Readiness of the gateway and every service",
-        None,
-        200,
-        None,
-        False,
-        "operations",
+        secured=False,
+        tag="operations",
     ),
-    (
-        "get",
-        "/v1/ops/dead-letters",
-        "Dead letters of every service (ops)",
-        None,
-        200,
-        None,
-        True,
-        "operations",
+    Operation(
+        "get", "/v1/ops/dead-letters", "Dead letters of every service (ops)", tag="operations"
     ),
-    (
+    Operation(
         "get",
         "/v1/ops/dead-letters/{service}/{parked_id}",
         "One dead letter with its body",
-        None,
-        200,
-        None,
-        True,
-        "operations",
+        tag="operations",
     ),
-    (
+    Operation(
         "post",
         "/v1/ops/dead-letters/{service}/{parked_id}/replay",
         "Replay a dead letter",
-        None,
-        202,
-        None,
-        True,
-        "operations",
+        status=202,
+        tag="operations",
     ),
-    (
+    Operation(
         "delete",
         "/v1/ops/dead-letters/{service}/{parked_id}",
         "Discard a dead letter",
-        None,
-        200,
-        None,
-        True,
-        "operations",
+        tag="operations",
     ),
 )
 
@@ -83,6 +67,11 @@ class OperationsRoutes:
                 checks[service] = exc.code
         ready = all(state == "ok" for state in checks.values())
         return (200 if ready else 503), {"ready": ready, "checks": checks}
+
+    @route("GET", "/metrics")
+    def metrics(self, request):
+        body, content_type = metrics.exposition()
+        return Response(body, content_type=content_type)
 
     def _require_ops(self, request) -> None:
         principal = self.authenticate(request)

@@ -7,30 +7,29 @@ from shared.errors import NotFound
 from .. import access
 from ..api import idempotency_key, read_json, route
 from ..identity import Principal
+from ..openapi import Operation
 from ..repository import DirectoryRepository
 from ..schemas.volunteers import CreateShiftBody, ShiftView, SignupBody, SignupView
 
 OPERATIONS = (
-    (
+    Operation(
         "post",
         "/v1/communities/{code}/shifts",
         "Create a volunteer shift",
-        CreateShiftBody,
-        201,
-        ShiftView,
-        True,
-        "volunteers",
+        request=CreateShiftBody,
+        status=201,
+        response=ShiftView,
+        tag="volunteers",
     ),
-    ("get", "/v1/shifts/{shift_id}", "One shift", None, 200, ShiftView, True, "volunteers"),
-    (
+    Operation("get", "/v1/shifts/{shift_id}", "One shift", response=ShiftView, tag="volunteers"),
+    Operation(
         "post",
         "/v1/shifts/{shift_id}/signups",
         "Sign up for a shift (refused when full or overlapping another of yours)",
-        SignupBody,
-        201,
-        SignupView,
-        True,
-        "volunteers",
+        request=SignupBody,
+        status=201,
+        response=SignupView,
+        tag="volunteers",
     ),
 )
 
