@@ -55,13 +55,13 @@ class ServiceKit(DependencyProvider):
         self.publisher.declare_topology()
         self.relay.start()
         self.redeliverer.start()
-        self.backlog = metrics.watch_backlog(self.container.service_name, self.engine)
+        metrics.watch_backlog(self.container.service_name, self.engine)
         metrics.serve(self.settings.metrics_port)
 
     def stop(self) -> None:
         self.relay.stop()
         self.redeliverer.stop()
-        metrics.forget(getattr(self, "backlog", None))
+        metrics.forget(self.container.service_name)
         self.engine.dispose()
 
     def kill(self) -> None:

@@ -39,51 +39,62 @@ RPC_SECONDS = Histogram(
 
 
 class BacklogCollector:
-    """Outbox lag and parked events of one service, read from its database at scrape time."""
+    """Outbox lag and parked events of each service in this process, read from its database
+    at scrape time (one collector for all: a registry refuses duplicate metric names)."""
 
-    def __init__(self, service: str, engine: Engine) -> None:
-        self.service = service
-        self.engine = engine
+    def __init__(self) -> None:
+        self.engines: dict[str, Engine] = {}
+
+    def describe(self):
+        return []
 
     def collect(self):
         from shared.db.kit_tables import outbox, parked_events
 
         lag = GaugeMetricFamily(
-            "pavilion_outbox_unpublished", "Events committed but not yet published", ["service"]
+            "pavilion_outbox_unpublished",
+            "Events committed but not yet published",
+            labels=["service"],
         )
         parked = GaugeMetricFamily(
-            "pavilion_parked_events", "Events waiting for a retry or dead", ["service", "status"]
+            "pavilion_parked_events",
+            "Events waiting for a retry or dead",
+            labels=["service", "status"],
         )
-        try:
-            with self.engine.connect() as connection:
-                unpublished = connection.execute(
-                    select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
-                ).scalar_one()
-                by_status = connection.execute(
-                    select(parked_events.c.status, func.count()).group_by(parked_events.c.status)
-                ).all()
-        except Exception:  # a scrape must not fail because one database is away
-            return
-        lag.add_metric([self.service], unpublished)
-        for status in ("retrying", "dead"):
-            parked.add_metric([self.service, status], dict(by_status).get(status, 0))
+        for service, engine in sorted(self.engines.items()):
+            try:
+                with engine.connect() as connection:
+                    unpublished = connection.execute(
+                        select(func.count())
+                        .select_from(outbox)
+                        .where(outbox.c.published_at.is_(None))
+                    ).scalar_one()
+                    by_status = dict(
+                        connection.execute(
+                            select(parked_events.c.status, func.count()).group_by(
+                                parked_events.c.status
+                            )
+                        ).all()
+                    )
+            except Exception:  # a scrape must not fail because one database is away
+                continue
+            lag.add_metric([service], unpublished)
+            for status in ("retrying", "dead"):
+                parked.add_metric([service, status], by_status.get(status, 0))
         yield lag
         yield parked
 
 
-def watch_backlog(service: str, engine: Engine) -> BacklogCollector:
-    collector = BacklogCollector(service, engine)
-    REGISTRY.register(collector)
-    return collector
+BACKLOG = BacklogCollector()
+REGISTRY.register(BACKLOG)
 
 
-def forget(collector: BacklogCollector | None) -> None:
-    if collector is None:
-        return
-    try:
-        REGISTRY.unregister(collector)
-    except KeyError:
-        pass
+def watch_backlog(service: str, engine: Engine) -> None:
+    BACKLOG.engines[service] = engine
+
+
+def forget(service: str) -> None:
+    BACKLOG.engines.pop(service, None)
 
 
 _served_on: int | None = None
