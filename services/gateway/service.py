@@ -10,10 +10,12 @@ from shared.logging import CorrelationId
 from shared.messaging.rpc import TimedRpc
 
 from .identity import verify_token
+from .routes.deliberation import DeliberationRoutes
 from .routes.directory import DirectoryRoutes
 from .routes.documentation import DocumentationRoutes
 from .routes.issues import IssueRoutes
 from .routes.notifications import NotificationRoutes
+from .routes.open311 import Open311Routes
 from .routes.operations import OperationsRoutes
 from .routes.volunteers import VolunteerRoutes
 
@@ -33,6 +35,8 @@ class GatewayService(
     DocumentationRoutes,
     DirectoryRoutes,
     IssueRoutes,
+    Open311Routes,
+    DeliberationRoutes,
     VolunteerRoutes,
     NotificationRoutes,
     DeadLetterOps,
