@@ -36,6 +36,8 @@ class Settings:
     outbox_sweep_interval: float
     outbox_grace: float
     outbox_retention_hours: float
+    idempotency_retention_hours: float
+    inbox_retention_hours: float
     queue_type: str
     max_workers: int
     max_body_bytes: int
@@ -76,6 +78,8 @@ class Settings:
             outbox_sweep_interval=float(_env("PAVILION_OUTBOX_SWEEP_INTERVAL", "1")),
             outbox_grace=float(_env("PAVILION_OUTBOX_GRACE", "3")),
             outbox_retention_hours=float(_env("PAVILION_OUTBOX_RETENTION_HOURS", "168")),
+            idempotency_retention_hours=float(_env("PAVILION_IDEMPOTENCY_RETENTION_HOURS", "24")),
+            inbox_retention_hours=float(_env("PAVILION_INBOX_RETENTION_HOURS", str(30 * 24))),
             queue_type=_env("PAVILION_QUEUE_TYPE", "quorum"),
             max_workers=int(_env("PAVILION_MAX_WORKERS", "20")),
             max_body_bytes=int(_env("PAVILION_MAX_BODY_BYTES", str(256 * 1024))),

@@ -20,7 +20,7 @@ from eventlet.queue import Empty, LightQueue
 from sqlalchemy import Engine, delete, select, update
 
 from shared.config import Settings
-from shared.db.kit_tables import outbox
+from shared.db.kit_tables import idempotency_keys, inbox, outbox
 from shared.db.unit_of_work import utcnow
 from shared.events import Envelope
 from shared.logging import get_logger
@@ -30,6 +30,7 @@ from .publisher import ConfirmedPublisher
 
 log = get_logger(__name__)
 BATCH = 200
+HOUSEKEEPING_EVERY = 60  # sweeps
 
 
 class OutboxRelay:
@@ -108,9 +109,46 @@ class OutboxRelay:
 
     # -- sweep --------------------------------------------------------------------------------
     def _sweep_loop(self) -> None:
+        sweeps = 0
         while self._running:
             eventlet.sleep(self.settings.outbox_sweep_interval)
             self._sweep_safely(self.settings.outbox_grace)
+            sweeps += 1
+            if sweeps % HOUSEKEEPING_EVERY == 0:
+                try:
+                    self.housekeep()
+                except Exception as exc:
+                    log.warning("outbox.housekeeping_failed", error=str(exc))
+
+    def housekeep(self) -> dict[str, int]:
+        """Forget what is no longer needed: published events past their retention, idempotency
+        keys past theirs (a retry after that creates anew), inbox rows past theirs (far longer
+        than any redelivery can take)."""
+        now = utcnow()
+        hours = self.settings
+        with self.engine.begin() as connection:
+            removed = {
+                "outbox": connection.execute(
+                    delete(outbox).where(
+                        outbox.c.published_at.is_not(None),
+                        outbox.c.published_at < now - timedelta(hours=hours.outbox_retention_hours),
+                    )
+                ).rowcount,
+                "idempotency_keys": connection.execute(
+                    delete(idempotency_keys).where(
+                        idempotency_keys.c.created_at
+                        < now - timedelta(hours=hours.idempotency_retention_hours)
+                    )
+                ).rowcount,
+                "inbox": connection.execute(
+                    delete(inbox).where(
+                        inbox.c.handled_at < now - timedelta(hours=hours.inbox_retention_hours)
+                    )
+                ).rowcount,
+            }
+        if any(removed.values()):
+            log.info("outbox.housekeeping", **removed)
+        return removed
 
     def _sweep_safely(self, grace: float, before: datetime | None = None) -> None:
         try:
@@ -151,12 +189,6 @@ class OutboxRelay:
                 )
                 published = len(sent)
                 log.info("outbox.swept", count=published)
-            retention = utcnow() - timedelta(hours=self.settings.outbox_retention_hours)
-            connection.execute(
-                delete(outbox).where(
-                    outbox.c.published_at.is_not(None), outbox.c.published_at < retention
-                )
-            )
         self.published += published
         EVENTS_PUBLISHED.labels(self.service).inc(published)
         return published

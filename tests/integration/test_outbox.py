@@ -140,3 +140,36 @@ def test_replicas_sweeping_at_once_publish_each_event_exactly_once(clean, settin
     assert sum(counts) == 300
     assert unpublished(engine) == 0
     assert queue_depth(settings) == 300
+
+
+def test_housekeeping_forgets_only_what_has_outlived_its_retention(clean, settings, engine):
+    from shared.db.kit_tables import idempotency_keys, inbox
+
+    old, recent = utcnow() - timedelta(days=400), utcnow()
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM inbox"))
+        connection.execute(text("DELETE FROM idempotency_keys"))
+        for when, name in ((old, "old"), (recent, "recent")):
+            envelope = CATALOGUE.envelope("issues.issue_reported", example(), community="c")
+            connection.execute(
+                insert(outbox).values(
+                    id=envelope.id,
+                    type=envelope.type,
+                    message=envelope.to_message(),
+                    created_at=when,
+                    published_at=when,
+                    attempts=1,
+                )
+            )
+            connection.execute(insert(inbox).values(consumer="c", event_id=name, handled_at=when))
+            connection.execute(
+                insert(idempotency_keys).values(
+                    scope="s", key=name, request_hash="h", result={}, created_at=when
+                )
+            )
+    removed = OutboxRelay(engine, ConfirmedPublisher(settings), settings).housekeep()
+    assert removed == {"outbox": 1, "idempotency_keys": 1, "inbox": 1}
+    with engine.connect() as connection:
+        assert connection.execute(select(inbox.c.event_id)).scalars().all() == ["recent"]
+        assert connection.execute(select(idempotency_keys.c.key)).scalars().all() == ["recent"]
+        assert connection.execute(select(func.count()).select_from(outbox)).scalar_one() == 1
