@@ -1,0 +1,55 @@
+"""Micro-projects (民生微实事) and their progress.
+
+A status carries a default progress (as in Decidim's accountability results); an explicit
+progress overrides it; a parent project's progress is the weighted mean of its children's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ProjectStatus(StrEnum):
+    PLANNED = "planned"
+    FUNDED = "funded"
+    IN_PROGRESS = "in_progress"
+    ACCEPTANCE = "acceptance"  # 验收
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+DEFAULT_PROGRESS = {
+    ProjectStatus.PLANNED: 0,
+    ProjectStatus.FUNDED: 10,
+    ProjectStatus.IN_PROGRESS: 50,
+    ProjectStatus.ACCEPTANCE: 90,
+    ProjectStatus.COMPLETED: 100,
+    ProjectStatus.CANCELLED: 0,
+}
+
+
+@dataclass(frozen=True)
+class Project:
+    id: str
+    status: ProjectStatus
+    progress: float | None = None  # None: the status's default
+    weight: float = 1.0
+    children: tuple[Project, ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        if self.progress is not None and not 0 <= self.progress <= 100:
+            raise ValueError("progress is a percentage from 0 to 100")
+        if self.weight <= 0:
+            raise ValueError("a weight must be positive")
+
+
+def progress_of(project: Project) -> float:
+    """0–100. Cancelled children do not count towards their parent."""
+    counted = [c for c in project.children if c.status is not ProjectStatus.CANCELLED]
+    if counted:
+        total = sum(c.weight for c in counted)
+        return round(sum(progress_of(c) * c.weight for c in counted) / total, 1)
+    if project.progress is not None:
+        return float(project.progress)
+    return float(DEFAULT_PROGRESS[project.status])
