@@ -98,4 +98,5 @@ class CorrelationId(DependencyProvider):
         structlog.contextvars.clear_contextvars()
 
     def get_dependency(self, worker_ctx):
-        return worker_ctx.context_data[CONTEXT_KEY]
+        # nameko injects dependencies before worker_setup: a timer has no id yet at this point
+        return worker_ctx.context_data.setdefault(CONTEXT_KEY, new_correlation_id())

@@ -11,7 +11,7 @@ from shared.db import UnitOfWork, utcnow
 from shared.errors import NotFound, ValidationFailed
 
 from .directory import Directory, DirectoryNode, parse_directory
-from .identity import ASSIGNABLE_ROLES, ROLES, Principal, mint_token
+from .identity import ROLES, Principal, mint_token
 from .repository import Account, DirectoryRepository, Node
 
 
@@ -64,7 +64,8 @@ def _community_of(node: DirectoryNode) -> str | None:
 
 
 def ensure_account(uow: UnitOfWork, name: str, role: str, scope: str) -> tuple[Account, bool]:
-    """The account for (name, role, scope), created if new; staff roles are announced."""
+    """The account for (name, role, scope), created if new and announced, so that the
+    services learn who can be routed to (staff) and who can be reached (everyone)."""
     if role not in ROLES:
         raise ValidationFailed("unknown-role", f"Unknown role {role!r}.", {"role": sorted(ROLES)})
     repo = DirectoryRepository(uow.session)
@@ -78,15 +79,14 @@ def ensure_account(uow: UnitOfWork, name: str, role: str, scope: str) -> tuple[A
         id=f"acc-{uuid.uuid4().hex[:16]}", name=name, role=role, scope=scope, created_at=utcnow()
     )
     repo.add_account(account)
-    if role in ASSIGNABLE_ROLES:
-        uow.publish(
-            "directory.role_assigned",
-            {"account_id": account.id, "name": name, "role": role, "node": scope},
-            community=_community_of(
-                DirectoryNode(node.code, node.name, node.kind, node.parent, tuple(node.ancestors))
-            ),
-            subject=account.id,
-        )
+    uow.publish(
+        "directory.role_assigned",
+        {"account_id": account.id, "name": name, "role": role, "node": scope},
+        community=_community_of(
+            DirectoryNode(node.code, node.name, node.kind, node.parent, tuple(node.ancestors))
+        ),
+        subject=account.id,
+    )
     return account, True
 
 

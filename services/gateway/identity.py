@@ -11,8 +11,6 @@ from shared.errors import Unauthenticated
 
 ROLES = frozenset({"resident", "volunteer", "grid_worker", "social_worker", "admin", "ops"})
 STAFF_ROLES = frozenset({"grid_worker", "social_worker", "admin"})
-# roles whose holders handle issues: announced to the domain services
-ASSIGNABLE_ROLES = frozenset({"grid_worker", "social_worker"})
 ISSUER = "pavilion"
 TOKEN_LIFETIME = timedelta(days=90)
 
