@@ -46,7 +46,9 @@ class ServiceKit(DependencyProvider):
     def setup(self) -> None:
         self.settings: Settings = self.container.config["PAVILION"]
         service = self.container.service_name
-        self.engine = create_db_engine(self.settings.database_url(service))
+        self.engine = create_db_engine(
+            self.settings.database_url(service), pool_size=self.container.config["max_workers"]
+        )
         self.publisher = ConfirmedPublisher(self.settings)
         self.relay = OutboxRelay(self.engine, self.publisher, self.settings, service)
         self.redeliverer = parking.Redeliverer(self.engine, self.publisher, self.settings)

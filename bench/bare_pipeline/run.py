@@ -2,7 +2,8 @@
 
 Configuration from the environment: AMQP_URI, BARE_HTTP_PORT (intake), INTAKE_DATABASE_URL,
 INBOX_DATABASE_URL, BARE_MAX_WORKERS_INTAKE / BARE_MAX_WORKERS_INBOX (default 50 / 20, the
-same worker budgets Pavilion gives its gateway and its other services)."""
+same worker budgets Pavilion gives its gateway and its other services), BARE_POOL_SIZE and
+BARE_MAX_OVERFLOW (default: a pool as large as max_workers, no overflow)."""
 
 import eventlet
 
@@ -27,6 +28,8 @@ def main(which: str) -> None:
         "serializer": "json",
         "INTAKE_DATABASE_URL": os.environ.get("INTAKE_DATABASE_URL", ""),
         "INBOX_DATABASE_URL": os.environ.get("INBOX_DATABASE_URL", ""),
+        "BARE_POOL_SIZE": os.environ.get("BARE_POOL_SIZE", ""),
+        "BARE_MAX_OVERFLOW": os.environ.get("BARE_MAX_OVERFLOW", ""),
     }
     if which == "intake":
         service = IntakeService

@@ -19,8 +19,8 @@ from sqlalchemy import (
     DateTime,
     MetaData,
     String,
-    Text,
     Table,
+    Text,
     create_engine,
     insert,
 )
@@ -59,14 +59,19 @@ def _driver_url(url: str) -> str:
 
 
 class Database(DependencyProvider):
-    """A SQLAlchemy engine (pool of 10 + 10, as Pavilion's) for the URL in config[key]."""
+    """A SQLAlchemy engine for the URL in config[key]. Its pool holds as many connections as
+    the service has workers (opened lazily), so a busy service never opens and closes
+    overflow connections; BARE_POOL_SIZE / BARE_MAX_OVERFLOW override that."""
 
     def __init__(self, key: str):
         self.key = key
 
     def setup(self):
+        config = self.container.config
         self.engine = create_engine(
-            _driver_url(self.container.config[self.key]), pool_size=10, max_overflow=10
+            _driver_url(config[self.key]),
+            pool_size=int(config.get("BARE_POOL_SIZE") or config.get("max_workers", 10)),
+            max_overflow=int(config.get("BARE_MAX_OVERFLOW") or 0),
         )
 
     def stop(self):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, Index, String, UniqueConstraint, or_, select
@@ -39,12 +41,48 @@ class Account(Base):
     )
 
 
+@dataclass(frozen=True)
+class NodeSnapshot:
+    code: str
+    name: str
+    name_en: str | None
+    kind: str
+    parent: str | None
+    ancestors: tuple[str, ...]
+    timezone: str
+
+    @classmethod
+    def of(cls, node: Node) -> NodeSnapshot:
+        return cls(
+            node.code,
+            node.name,
+            node.name_en,
+            node.kind,
+            node.parent,
+            tuple(node.ancestors),
+            node.timezone,
+        )
+
+
+NODE_CACHE_SECONDS = 5.0
+_node_cache: dict[str, tuple[float, NodeSnapshot | None]] = {}
+
+
 class DirectoryRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def node(self, code: str) -> Node | None:
-        return self.session.get(Node, code)
+    def node(self, code: str) -> Node | NodeSnapshot | None:
+        """A node of the tree, read-only. Every request checks one or two, so they are kept
+        for `NODE_CACHE_SECONDS`; a renamed or moved node shows within that time."""
+        now = time.monotonic()
+        cached = _node_cache.get(code)
+        if cached is not None and now - cached[0] < NODE_CACHE_SECONDS:
+            return cached[1]
+        node = self.session.get(Node, code)
+        snapshot = NodeSnapshot.of(node) if node is not None else None
+        _node_cache[code] = (now, snapshot)
+        return snapshot
 
     def search(self, q: str, kind: str | None, limit: int, after: str | None) -> list[Node]:
         pattern = f"%{q}%"

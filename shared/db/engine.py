@@ -47,7 +47,10 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg2://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # one connection per concurrent worker, kept open: opening PostgreSQL connections under
+    # load (and a pre-ping per checkout) cost more than the work itself. A connection broken by
+    # a server restart is invalidated on its first error and replaced.
+    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_recycle=1800)
 
 
 def is_postgresql(engine: Engine) -> bool:

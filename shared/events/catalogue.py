@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -42,6 +43,13 @@ class EventType:
     def dataschema(self) -> str:
         return f"urn:pavilion:event:{self.name}:v{self.version}"
 
+    def producer_schema(self) -> EventData:
+        return _schema(self.schema, "raise")
+
+    def consumer_schema(self) -> EventData:
+        # a consumer ignores fields added later to the same version
+        return _schema(self.schema, "exclude")
+
     def example_data(self) -> dict[str, Any]:
         """The example payload as a producer holds it (Python values, not wire text)."""
         return self.schema().load(self.example)
@@ -66,7 +74,7 @@ class Envelope:
         return int(self.dataschema.rsplit(":v", 1)[1])
 
     def to_message(self) -> dict[str, Any]:
-        return EnvelopeSchema().dump(self)
+        return _ENVELOPE.dump(self)
 
 
 class EnvelopeSchema(Schema):
@@ -83,6 +91,15 @@ class EnvelopeSchema(Schema):
     community = fields.String(allow_none=True, load_default=None)
     correlationid = fields.String(allow_none=True, load_default=None)
     specversion = fields.String(required=True, validate=validate.Equal(SPEC_VERSION))
+
+
+_ENVELOPE = EnvelopeSchema()
+
+
+@cache
+def _schema(schema: type[EventData], unknown: str) -> EventData:
+    """Schema instances are stateless once built: build each one once, not per message."""
+    return schema(unknown=unknown)
 
 
 class UnknownEventType(ValueError):
@@ -139,7 +156,7 @@ class Catalogue:
     ) -> Envelope:
         """Build an event as a producer: the payload is dumped and validated by its schema."""
         event_type = self.get(name, version) if version else self.latest(name)
-        schema = event_type.schema()
+        schema = event_type.producer_schema()
         dumped = schema.dump(data)
         errors = schema.validate(dumped)
         if errors:
@@ -160,11 +177,10 @@ class Catalogue:
         """Read an event as a consumer: the envelope and its payload are validated."""
         if not isinstance(message, dict):
             raise ValidationError({"_schema": ["an event must be a JSON object"]})
-        attrs = EnvelopeSchema().load(message)
+        attrs = _ENVELOPE.load(message)
         name, version = attrs["type"], _version_of(attrs["dataschema"])
         event_type = self.get(name, version)
-        schema = event_type.schema(unknown="exclude")
-        attrs["data"] = schema.load(attrs["data"])
+        attrs["data"] = event_type.consumer_schema().load(attrs["data"])
         return Envelope(**attrs)
 
 

@@ -1,21 +1,113 @@
-"""Events published by the volunteers service."""
+"""Events published by the volunteers service.
+
+Each carries what notifications needs to address and word a message without calling back:
+the volunteer's account id, the shift's title, place, local-offset times and community.
+"""
 
 from marshmallow import fields
 
 from .catalogue import Catalogue, EventData
 
 
-class ShiftSignedUpV1(EventData):
-    signup_id = fields.String(required=True)
+class ShiftFacts(EventData):
+    """What every shift-related event says about the shift."""
+
     shift_id = fields.String(required=True)
     community = fields.String(required=True)
-    volunteer_id = fields.String(required=True)
     title = fields.String(required=True)
     place = fields.String(allow_none=True, load_default=None)
     starts_at = fields.AwareDateTime(required=True)
     ends_at = fields.AwareDateTime(required=True)
+
+
+class ShiftSignedUpV1(ShiftFacts):
+    signup_id = fields.String(required=True)
+    volunteer_id = fields.String(required=True)
     filled = fields.Integer(required=True)
     capacity = fields.Integer(required=True)
+    # set when staff placed the volunteer despite a rule, with their reason
+    override_reason = fields.String(allow_none=True, load_default=None)
+
+
+class SignupCancelledV1(ShiftFacts):
+    signup_id = fields.String(required=True)
+    volunteer_id = fields.String(required=True)
+    cancelled_by = fields.String(required=True)
+    was_status = fields.String(required=True)  # confirmed, proposed or waitlisted
+    filled = fields.Integer(required=True)
+    capacity = fields.Integer(required=True)
+
+
+class WaitlistPromotedV1(ShiftFacts):
+    signup_id = fields.String(required=True)
+    volunteer_id = fields.String(required=True)
+    filled = fields.Integer(required=True)
+    capacity = fields.Integer(required=True)
+
+
+class ShiftAssignedV1(ShiftFacts):
+    signup_id = fields.String(required=True)
+    volunteer_id = fields.String(required=True)
+    roster_id = fields.String(required=True)
+    reasons = fields.List(fields.String(), required=True)
+
+
+class AssignmentAnsweredV1(ShiftFacts):
+    signup_id = fields.String(required=True)
+    volunteer_id = fields.String(required=True)
+    answer = fields.String(required=True)  # confirmed or declined
+
+
+class ActivityScheduledV1(EventData):
+    activity_id = fields.String(required=True)
+    community = fields.String(required=True)
+    title = fields.String(required=True)
+    kind = fields.String(required=True)
+    place = fields.String(allow_none=True, load_default=None)
+    rule = fields.String(required=True)
+    shifts = fields.Integer(required=True)
+    first_starts_at = fields.AwareDateTime(allow_none=True, load_default=None)
+
+
+class ShiftRescheduledV1(ShiftFacts):
+    volunteer_ids = fields.List(fields.String(), required=True)  # everyone holding a place
+    changed_by = fields.String(required=True)
+
+
+class ReminderDueV1(ShiftFacts):
+    signup_id = fields.String(required=True)
+    volunteer_id = fields.String(required=True)
+    minutes_before = fields.Integer(required=True)
+
+
+class NoShowRecordedV1(ShiftFacts):
+    signup_id = fields.String(required=True)
+    volunteer_id = fields.String(required=True)
+    reason = fields.String(required=True)
+    recorded_by = fields.String(required=True)
+
+
+class HoursRecordedV1(EventData):
+    entry_id = fields.String(required=True)
+    volunteer_id = fields.String(required=True)
+    community = fields.String(required=True)
+    shift_id = fields.String(allow_none=True, load_default=None)
+    kind = fields.String(required=True)  # attendance, correction, manual
+    minutes = fields.Integer(required=True)  # negative for a correction that takes hours away
+    service = fields.String(required=True)
+    place = fields.String(allow_none=True, load_default=None)
+    corrects = fields.String(allow_none=True, load_default=None)
+    verified = fields.Boolean(required=True)
+
+
+_SHIFT = {
+    "shift_id": "shf-19cd",
+    "community": "150105001001",
+    "title": "展览馆西路早高峰交通引导",
+    "place": "展览馆西路与昭乌达路口",
+    "starts_at": "2026-11-30T23:10:00+00:00",
+    "ends_at": "2026-12-01T00:00:00+00:00",
+}
 
 
 def register(catalogue: Catalogue) -> None:
@@ -26,14 +118,134 @@ def register(catalogue: Catalogue) -> None:
         description="A volunteer took a place on a shift.",
         example={
             "signup_id": "sig-77aa",
-            "shift_id": "shf-19cd",
-            "community": "150105001001",
+            **_SHIFT,
             "volunteer_id": "acc-5b6c",
-            "title": "展览馆西路早高峰交通引导",
-            "place": "展览馆西路与昭乌达路口",
-            "starts_at": "2026-11-30T23:10:00+00:00",
-            "ends_at": "2026-12-01T00:00:00+00:00",
             "filled": 1,
             "capacity": 4,
+            "override_reason": None,
+        },
+    )
+    catalogue.register(
+        "volunteers.signup_cancelled",
+        1,
+        SignupCancelledV1,
+        description="A volunteer's place (or waitlist entry) on a shift was cancelled.",
+        example={
+            "signup_id": "sig-77aa",
+            **_SHIFT,
+            "volunteer_id": "acc-5b6c",
+            "cancelled_by": "acc-5b6c",
+            "was_status": "confirmed",
+            "filled": 0,
+            "capacity": 4,
+        },
+    )
+    catalogue.register(
+        "volunteers.waitlist_promoted",
+        1,
+        WaitlistPromotedV1,
+        description="A cancellation freed a place and the longest-waiting volunteer got it.",
+        example={
+            "signup_id": "sig-88bb",
+            **_SHIFT,
+            "volunteer_id": "acc-6c7d",
+            "filled": 4,
+            "capacity": 4,
+        },
+    )
+    catalogue.register(
+        "volunteers.shift_assigned",
+        1,
+        ShiftAssignedV1,
+        description="The automatic roster proposed a volunteer for a shift; they are asked "
+        "to confirm or decline.",
+        example={
+            "signup_id": "sig-99cc",
+            **_SHIFT,
+            "volunteer_id": "acc-5b6c",
+            "roster_id": "ros-1a2b",
+            "reasons": ["lives in the shift's community"],
+        },
+    )
+    catalogue.register(
+        "volunteers.assignment_answered",
+        1,
+        AssignmentAnsweredV1,
+        description="A volunteer confirmed or declined a roster assignment (a declined place "
+        "is open again for the next roster run).",
+        example={
+            "signup_id": "sig-99cc",
+            **_SHIFT,
+            "volunteer_id": "acc-5b6c",
+            "answer": "declined",
+        },
+    )
+    catalogue.register(
+        "volunteers.shift_rescheduled",
+        1,
+        ShiftRescheduledV1,
+        description="A shift moved (an occurrence, or this and all later ones, of an "
+        "activity was edited); everyone holding a place should hear the new times.",
+        example={**_SHIFT, "volunteer_ids": ["acc-5b6c"], "changed_by": "acc-1a2b"},
+    )
+    catalogue.register(
+        "volunteers.reminder_due",
+        1,
+        ReminderDueV1,
+        description="A confirmed volunteer's shift starts soon (sent once per place, "
+        "VOLUNTEERS_REMINDER_LEAD_HOURS before the start).",
+        example={
+            "signup_id": "sig-77aa",
+            **_SHIFT,
+            "volunteer_id": "acc-5b6c",
+            "minutes_before": 1440,
+        },
+    )
+    catalogue.register(
+        "volunteers.no_show_recorded",
+        1,
+        NoShowRecordedV1,
+        description="Staff recorded that a confirmed volunteer did not come, with the reason.",
+        example={
+            "signup_id": "sig-77aa",
+            **_SHIFT,
+            "volunteer_id": "acc-5b6c",
+            "reason": "未请假未到岗",
+            "recorded_by": "acc-1a2b",
+        },
+    )
+    catalogue.register(
+        "volunteers.hours_recorded",
+        1,
+        HoursRecordedV1,
+        description="A service-hour ledger entry was recorded (on check-out, or by staff as a "
+        "manual entry or a correction of an earlier one).",
+        example={
+            "entry_id": "hrs-5e6f",
+            "volunteer_id": "acc-5b6c",
+            "community": "150105001001",
+            "shift_id": "shf-19cd",
+            "kind": "attendance",
+            "minutes": 50,
+            "service": "展览馆西路早高峰交通引导",
+            "place": "展览馆西路与昭乌达路口",
+            "corrects": None,
+            "verified": False,
+        },
+    )
+    catalogue.register(
+        "volunteers.activity_scheduled",
+        1,
+        ActivityScheduledV1,
+        description="A one-off or recurring activity was scheduled and its shifts created.",
+        example={
+            "activity_id": "act-3c4d",
+            "community": "150105001001",
+            "title": "展览馆西路上下学交通护导",
+            "kind": "traffic_post",
+            "place": "展览馆西路",
+            "rule": "FREQ=DAILY",
+            "shifts": 40,
+            "first_starts_at": "2026-11-30T23:10:00+00:00",
         },
     )

@@ -13,6 +13,7 @@ idempotent through the inbox, so the effect happens once.
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime, timedelta
 
 import eventlet
@@ -30,6 +31,7 @@ from .publisher import ConfirmedPublisher
 
 log = get_logger(__name__)
 BATCH = 200
+LANES = 4  # concurrent publishers on the fast path
 HOUSEKEEPING_EVERY = 60  # sweeps
 
 
@@ -45,7 +47,7 @@ class OutboxRelay:
         self.engine = engine
         self.publisher = publisher
         self.settings = settings
-        self._queue: LightQueue = LightQueue()
+        self._lanes: list[LightQueue] = [LightQueue() for _ in range(LANES)]
         self._threads: list = []
         self._running = False
         self.published = 0
@@ -53,7 +55,8 @@ class OutboxRelay:
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
         self._running = True
-        self._threads = [eventlet.spawn(self._fast_path), eventlet.spawn(self._sweep_loop)]
+        self._threads = [eventlet.spawn(self._fast_path, lane) for lane in self._lanes]
+        self._threads.append(eventlet.spawn(self._sweep_loop))
         # whatever an earlier run (or a command-line tool) left unpublished goes out now;
         # what is committed from here on is the fast path's until the grace period passes
         eventlet.spawn_n(self._sweep_safely, 0.0, utcnow())
@@ -66,15 +69,18 @@ class OutboxRelay:
 
     # -- fast path ----------------------------------------------------------------------------
     def enqueue(self, events: list[Envelope]) -> None:
+        """Events of one subject share a lane, so they are published in the order committed;
+        lanes publish concurrently (each waits for its own broker confirms)."""
         for envelope in events:
-            self._queue.put(envelope)
+            lane = zlib.crc32((envelope.subject or envelope.id).encode()) % LANES
+            self._lanes[lane].put(envelope)
 
-    def _fast_path(self) -> None:
+    def _fast_path(self, lane: LightQueue) -> None:
         while self._running:
-            batch = [self._queue.get()]
+            batch = [lane.get()]
             while len(batch) < BATCH:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    batch.append(lane.get_nowait())
                 except Empty:
                     break
             sent = []

@@ -39,6 +39,9 @@ def settings(broker, databases):
         outbox_grace=0.5,
         outbox_sweep_interval=0.2,
         rpc_timeout=1.0,
+        # quorum queues are a Raft group each: heavy to create and delete for every test
+        # module on a 2-core machine; the distributed end-to-end tests use them
+        queue_type="classic",
     )
 
 

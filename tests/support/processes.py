@@ -106,9 +106,10 @@ class Pavilion:
             raise AssertionError(f"pavilion {' '.join(args)} failed:\n{result.stderr}")
         return result
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = 120) -> None:
+        # /readyz may take up to one RPC deadline while services start
         wait_until(
-            lambda: requests.get(f"{self.url}/readyz", timeout=3).status_code == 200,
+            lambda: requests.get(f"{self.url}/readyz", timeout=15).status_code == 200,
             timeout,
             message=f"{self.url}/readyz",
         )

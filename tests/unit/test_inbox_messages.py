@@ -39,5 +39,5 @@ def test_a_signup_is_confirmed_to_the_volunteer_in_local_time():
     [message] = messages.shift_signed_up(data)
     title, body = messages.render(message.kind, message.params, "zh-CN")
     assert title == "报名成功：交通引导"
-    assert "2026-12-01 07:10 – 2026-12-01 08:00" in body and "展览馆西路" in body
+    assert "2026年12月1日 07:10:00 – 2026年12月1日 08:00:00" in body and "展览馆西路" in body
     assert "at 展览馆西路" in messages.render(message.kind, message.params, "en")[1]

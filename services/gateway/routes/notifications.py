@@ -1,12 +1,43 @@
-"""The caller's in-app inbox."""
+"""Notifications: the caller's in-app inbox and settings, the delivery log and dead
+deliveries for ops, webhook subscriptions for API consumers, and template previews."""
 
 from __future__ import annotations
 
-from ..api import locale_of, read_query, route
-from ..openapi import Operation
-from ..schemas.common import PageQuery
-from ..schemas.notifications import InboxPage
+from shared.errors import Forbidden, NotFound
 
+from .. import access
+from ..api import locale_of, read_json, read_query, route
+from ..identity import STAFF_ROLES
+from ..openapi import Operation
+from ..repository import DirectoryRepository
+from ..schemas.common import PageQuery
+from ..schemas.notifications import (
+    AnnouncementBody,
+    AnnouncementView,
+    DeliveryList,
+    DeliveryQuery,
+    DeliveryView,
+    InboxItemView,
+    InboxPage,
+    MarkedView,
+    MessageLogView,
+    PreviewQuery,
+    PreviewView,
+    ReceiptsBody,
+    ReceiptsView,
+    SettingsBody,
+    SettingsView,
+    UnreadView,
+    WebhookBody,
+    WebhookList,
+    WebhookView,
+)
+
+OPS_ROLES = frozenset({"ops", "admin"})
+WEBHOOK_ROLES = STAFF_ROLES | OPS_ROLES
+ANNOUNCERS = frozenset({"social_worker", "admin"})
+
+_T = "notifications"
 OPERATIONS = (
     Operation(
         "get",
@@ -14,12 +45,146 @@ OPERATIONS = (
         "My in-app inbox, newest first",
         request=PageQuery,
         response=InboxPage,
-        tag="notifications",
+        tag=_T,
+    ),
+    Operation(
+        "get", "/v1/me/inbox/unread", "How many unread messages", response=UnreadView, tag=_T
+    ),
+    Operation(
+        "post", "/v1/me/inbox/read-all", "Mark all my messages read", response=MarkedView, tag=_T
+    ),
+    Operation(
+        "post",
+        "/v1/me/inbox/{message_id}/read",
+        "Mark one message read",
+        response=InboxItemView,
+        tag=_T,
+    ),
+    Operation(
+        "get",
+        "/v1/me/inbox/{message_id}/deliveries",
+        "How one of my messages was delivered (SMS, e-mail... with every attempt)",
+        response=MessageLogView,
+        tag=_T,
+    ),
+    Operation(
+        "get",
+        "/v1/me/notification-settings",
+        "My locale, time zone, addresses, quiet hours, digest and channel choices",
+        response=SettingsView,
+        tag=_T,
+    ),
+    Operation(
+        "patch",
+        "/v1/me/notification-settings",
+        "Change my notification settings (fields omitted stay as they are)",
+        request=SettingsBody,
+        response=SettingsView,
+        tag=_T,
+    ),
+    Operation(
+        "get",
+        "/v1/notifications/deliveries",
+        "Deliveries by state (dead by default) or by event, for ops",
+        request=DeliveryQuery,
+        response=DeliveryList,
+        tag=_T,
+    ),
+    Operation(
+        "get",
+        "/v1/notifications/deliveries/{delivery_id}",
+        "One delivery with its attempt log, for ops",
+        response=DeliveryView,
+        tag=_T,
+    ),
+    Operation(
+        "post",
+        "/v1/notifications/deliveries/{delivery_id}/replay",
+        "Send a dead delivery again, for ops",
+        response=DeliveryView,
+        tag=_T,
+    ),
+    Operation(
+        "post",
+        "/v1/notifications/receipts",
+        "Provider delivery reports (relayed by ops): sent → delivered or failed",
+        request=ReceiptsBody,
+        response=ReceiptsView,
+        tag=_T,
+    ),
+    Operation(
+        "get",
+        "/v1/notifications/messages/{message_id}/deliveries",
+        "The delivery log of anyone's message, for ops",
+        response=MessageLogView,
+        tag=_T,
+    ),
+    Operation(
+        "post",
+        "/v1/webhooks",
+        "Subscribe a URL to event types within my scope (HMAC-SHA256 signed calls)",
+        request=WebhookBody,
+        status=201,
+        response=WebhookView,
+        tag=_T,
+    ),
+    Operation("get", "/v1/webhooks", "My webhook subscriptions", response=WebhookList, tag=_T),
+    Operation(
+        "get",
+        "/v1/webhooks/{webhook_id}/deliveries",
+        "The calls made to one of my webhooks, with every attempt",
+        request=PageQuery,
+        response=DeliveryList,
+        tag=_T,
+    ),
+    Operation(
+        "post",
+        "/v1/nodes/{code}/announcements",
+        "Announce to every resident of a node (street or larger: a second admin approves)",
+        request=AnnouncementBody,
+        status=202,
+        response=AnnouncementView,
+        tag=_T,
+    ),
+    Operation(
+        "post",
+        "/v1/announcements/{announcement_id}/approve",
+        "Approve another admin's street-wide announcement",
+        response=AnnouncementView,
+        tag=_T,
+    ),
+    Operation(
+        "get",
+        "/v1/announcements/{announcement_id}",
+        "An announcement and how many residents it reached",
+        response=AnnouncementView,
+        tag=_T,
+    ),
+    Operation(
+        "post",
+        "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/replay",
+        "Send a dead call to my webhook again",
+        response=DeliveryView,
+        tag=_T,
+    ),
+    Operation(
+        "get",
+        "/v1/notifications/preview",
+        "Render the templates of an event type against its sample event",
+        request=PreviewQuery,
+        response=PreviewView,
+        tag=_T,
     ),
 )
 
 
 class NotificationRoutes:
+    def _require(self, request, roles: frozenset[str], action: str):
+        principal = self.authenticate(request)
+        if principal.role not in roles:
+            raise Forbidden("role-not-allowed", f"A {principal.role} may not {action}.")
+        return principal
+
     @route("GET", "/v1/me/inbox")
     def inbox(self, request):
         principal = self.authenticate(request)
@@ -28,3 +193,136 @@ class NotificationRoutes:
             principal.id, locale_of(request), query["limit"], query["cursor"]
         )
         return 200, InboxPage().dump(page)
+
+    @route("GET", "/v1/me/inbox/unread")
+    def inbox_unread(self, request):
+        principal = self.authenticate(request)
+        return 200, UnreadView().dump(self.notifications.unread_count(principal.id))
+
+    @route("POST", "/v1/me/inbox/read-all")
+    def inbox_read_all(self, request):
+        principal = self.authenticate(request)
+        return 200, MarkedView().dump(self.notifications.mark_all_read(principal.id))
+
+    @route("POST", "/v1/me/inbox/<string:message_id>/read")
+    def inbox_read(self, request, message_id):
+        principal = self.authenticate(request)
+        message = self.notifications.mark_read(principal.id, message_id, locale_of(request))
+        return 200, InboxItemView().dump(message)
+
+    @route("GET", "/v1/me/inbox/<string:message_id>/deliveries")
+    def inbox_message_log(self, request, message_id):
+        principal = self.authenticate(request)
+        return 200, MessageLogView().dump(self.notifications.message_log(principal.id, message_id))
+
+    @route("GET", "/v1/me/notification-settings")
+    def notification_settings(self, request):
+        principal = self.authenticate(request)
+        found = self.notifications.get_settings(
+            principal.id, principal.name, principal.role, principal.scope
+        )
+        return 200, SettingsView().dump(found)
+
+    @route("PATCH", "/v1/me/notification-settings")
+    def change_notification_settings(self, request):
+        principal = self.authenticate(request)
+        changes = read_json(request, SettingsBody())
+        found = self.notifications.update_settings(
+            principal.id, principal.name, principal.role, principal.scope, changes
+        )
+        return 200, SettingsView().dump(found)
+
+    @route("GET", "/v1/notifications/deliveries")
+    def deliveries(self, request):
+        self._require(request, OPS_ROLES, "read the delivery log")
+        query = read_query(request, DeliveryQuery())
+        rows = self.notifications.list_deliveries(query["state"], query["event_id"], query["limit"])
+        return 200, DeliveryList().dump({"items": rows})
+
+    @route("GET", "/v1/notifications/deliveries/<string:delivery_id>")
+    def delivery(self, request, delivery_id):
+        self._require(request, OPS_ROLES, "read the delivery log")
+        return 200, DeliveryView().dump(self.notifications.show_delivery(delivery_id))
+
+    @route("POST", "/v1/notifications/deliveries/<string:delivery_id>/replay")
+    def replay_delivery(self, request, delivery_id):
+        self._require(request, OPS_ROLES, "replay deliveries")
+        return 200, DeliveryView().dump(self.notifications.replay_delivery(delivery_id))
+
+    @route("POST", "/v1/notifications/receipts")
+    def receipts(self, request):
+        self._require(request, OPS_ROLES, "record delivery reports")
+        body = read_json(request, ReceiptsBody())
+        return 200, ReceiptsView().dump(self.notifications.record_receipts(body["receipts"]))
+
+    @route("GET", "/v1/notifications/messages/<string:message_id>/deliveries")
+    def message_log(self, request, message_id):
+        self._require(request, OPS_ROLES, "read the delivery log")
+        return 200, MessageLogView().dump(self.notifications.message_log(None, message_id))
+
+    @route("POST", "/v1/webhooks")
+    def create_webhook(self, request):
+        principal = self._require(request, WEBHOOK_ROLES, "subscribe webhooks")
+        body = read_json(request, WebhookBody())
+        created = self.notifications.create_webhook(
+            principal.id, principal.scope, body["url"], body["event_types"]
+        )
+        return 201, WebhookView().dump(created)
+
+    @route("GET", "/v1/webhooks")
+    def webhooks(self, request):
+        principal = self._require(request, WEBHOOK_ROLES, "read webhooks")
+        return 200, WebhookList().dump({"items": self.notifications.list_webhooks(principal.id)})
+
+    @route("GET", "/v1/webhooks/<string:webhook_id>/deliveries")
+    def webhook_deliveries(self, request, webhook_id):
+        principal = self._require(request, WEBHOOK_ROLES, "read webhooks")
+        query = read_query(request, PageQuery())
+        rows = self.notifications.webhook_deliveries(principal.id, webhook_id, query["limit"])
+        return 200, DeliveryList().dump({"items": rows})
+
+    @route("POST", "/v1/webhooks/<string:webhook_id>/deliveries/<string:delivery_id>/replay")
+    def replay_webhook_delivery(self, request, webhook_id, delivery_id):
+        principal = self._require(request, WEBHOOK_ROLES, "replay webhook calls")
+        replayed = self.notifications.replay_webhook_delivery(principal.id, webhook_id, delivery_id)
+        return 200, DeliveryView().dump(replayed)
+
+    @route("GET", "/v1/notifications/preview")
+    def preview(self, request):
+        self._require(request, WEBHOOK_ROLES, "preview templates")
+        query = read_query(request, PreviewQuery())
+        items = self.notifications.preview(
+            query["event_type"], locale_of(request), query["channel"], query["timezone"]
+        )
+        return 200, PreviewView().dump({"items": items})
+
+    @route("POST", "/v1/nodes/<string:code>/announcements")
+    def announce(self, request, code):
+        principal = self._require(request, ANNOUNCERS, "make announcements")
+        body = read_json(request, AnnouncementBody())
+        with self.kit.unit_of_work() as uow:
+            node = DirectoryRepository(uow.session).node(code)
+        if node is None:
+            raise NotFound("node-not-found", f"No node {code} in the directory.")
+        access.require_in_scope(principal, node)
+        created = self.notifications.create_broadcast(
+            principal.id, node.code, node.kind, body["title"], body["body"]
+        )
+        return 202, AnnouncementView().dump(created)
+
+    @route("POST", "/v1/announcements/<string:announcement_id>/approve")
+    def approve_announcement(self, request, announcement_id):
+        principal = self._require(request, frozenset({"admin"}), "approve announcements")
+        found = self.notifications.show_broadcast(announcement_id)
+        with self.kit.unit_of_work() as uow:
+            node = DirectoryRepository(uow.session).node(found["node"])
+        if node is not None:
+            access.require_in_scope(principal, node)
+        approved = self.notifications.approve_broadcast(announcement_id, principal.id)
+        return 200, AnnouncementView().dump(approved)
+
+    @route("GET", "/v1/announcements/<string:announcement_id>")
+    def announcement(self, request, announcement_id):
+        self._require(request, ANNOUNCERS | OPS_ROLES, "read announcements")
+        found = self.notifications.show_broadcast(announcement_id)
+        return 200, AnnouncementView().dump(found)

@@ -1,6 +1,36 @@
-"""Events the notifications service consumes."""
+"""Events the notifications service consumes: the directory (for its read copy) and every
+event a rule in `services/notifications/domain/rules.py` turns into messages."""
 
 SUBSCRIPTIONS = (
+    ("directory.node_upserted", "notifications", "on_directory_node_upserted"),
+    ("directory.role_assigned", "notifications", "on_directory_role_assigned"),
+    ("issues.callback_requested", "notifications", "on_callback_requested"),
+    ("issues.deadline_approaching", "notifications", "on_deadline_approaching"),
+    ("issues.deadline_breached", "notifications", "on_deadline_breached"),
+    ("issues.issue_accepted", "notifications", "on_issue_accepted"),
+    ("issues.issue_assigned", "notifications", "on_issue_assigned"),
+    ("issues.issue_closed", "notifications", "on_issue_closed"),
+    ("issues.issue_commented", "notifications", "on_issue_commented"),
+    ("issues.issue_escalated", "notifications", "on_issue_escalated"),
+    ("issues.issue_evaluated", "notifications", "on_issue_evaluated"),
+    ("issues.issue_merged", "notifications", "on_issue_merged"),
+    ("issues.issue_referred", "notifications", "on_issue_referred"),
+    ("issues.issue_rejected", "notifications", "on_issue_rejected"),
+    ("issues.issue_reopened", "notifications", "on_issue_reopened"),
     ("issues.issue_reported", "notifications", "on_issue_reported"),
+    ("issues.issue_resolved", "notifications", "on_issue_resolved"),
+    ("issues.issue_resumed", "notifications", "on_issue_resumed"),
+    ("issues.issue_started", "notifications", "on_issue_started"),
+    ("issues.issue_supported", "notifications", "on_issue_supported"),
+    ("issues.issue_waiting", "notifications", "on_issue_waiting"),
+    ("volunteers.activity_scheduled", "notifications", "on_activity_scheduled"),
+    ("volunteers.assignment_answered", "notifications", "on_assignment_answered"),
+    ("volunteers.hours_recorded", "notifications", "on_hours_recorded"),
+    ("volunteers.no_show_recorded", "notifications", "on_no_show_recorded"),
+    ("volunteers.shift_assigned", "notifications", "on_shift_assigned"),
     ("volunteers.shift_signed_up", "notifications", "on_shift_signed_up"),
+    ("volunteers.signup_cancelled", "notifications", "on_signup_cancelled"),
+    ("volunteers.waitlist_promoted", "notifications", "on_waitlist_promoted"),
+    ("volunteers.shift_rescheduled", "notifications", "on_shift_rescheduled"),
+    ("volunteers.reminder_due", "notifications", "on_reminder_due"),
 )

@@ -1,0 +1,1 @@
+"""Data the issues service ships with (the district default catalogue)."""

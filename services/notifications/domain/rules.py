@@ -1,0 +1,240 @@
+"""Rules: which events notify whom, on which channels, as data per event type.
+
+Following a new event type is adding a `Rule` here and its wording in `templates/texts.py`.
+`IGNORED` lists the event types that notify nobody (they only feed the local read copies),
+so that a test can check every catalogued event is considered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from .audiences import Audience, Followers, People, Person, RoleAt, Within
+
+CHANNELS = ("in_app", "sms", "email", "bot", "webhook")
+CATEGORIES = ("issues", "sla", "volunteering", "meetings", "projects", "announcements")
+
+
+@dataclass(frozen=True)
+class Rule:
+    event_type: str
+    kind: str  # the template family (`templates/texts.py`)
+    category: str  # what preferences are set per
+    audiences: tuple[Audience, ...]
+    channels: tuple[str, ...] = ("in_app",)
+    critical: bool = False  # overrides preferences and quiet hours; escalates when unread
+    subject_field: str | None = "issue_id"
+    actor_field: str | None = "actor_id"  # nobody is told about what they did themselves
+    digestible: bool = False  # staff may take these as an hourly/daily digest
+    only_if: tuple[tuple[str, Any], ...] = ()  # (field, value) pairs the payload must match
+    # the local read copy of who follows what (supporters, shift volunteers)
+    follows: tuple[str, str] | None = None  # (subject field, person field)
+    unfollows: tuple[str, str] | None = None
+    reminders: tuple[timedelta, ...] = ()  # before `reminder_time_field`, to the audiences
+    reminder_time_field: str = "starts_at"
+    cancels_reminders: bool = False  # of (subject, person): the person left the shift
+    moves_reminders: bool = False  # the subject's `reminder_time_field` changed
+    # a reminder announced by its producer fills the slot (subject, person, minutes in this
+    # field) of our own schedule, so that nobody is reminded twice
+    reminder_slot_field: str | None = None
+
+    def applies_to(self, data: dict[str, Any]) -> bool:
+        return all(data.get(name) == value for name, value in self.only_if)
+
+
+REPORTER = Person("reporter_id")
+ASSIGNEE = Person("assignee_id")
+SUPPORTERS = Followers("issue_id")
+VOLUNTEER = Person("volunteer_id")
+COMMUNITY_STAFF = RoleAt("social_worker", "community")
+SHIFT_REMINDERS = (timedelta(hours=24), timedelta(hours=2))
+
+_STATUS_CHANGES = (
+    "issues.issue_accepted",
+    "issues.issue_started",
+    "issues.issue_waiting",
+    "issues.issue_resumed",
+    "issues.issue_resolved",
+    "issues.issue_closed",
+    "issues.issue_rejected",
+    "issues.issue_escalated",
+    "issues.issue_referred",
+    "issues.issue_merged",
+)
+
+_shift = {"subject_field": "shift_id", "actor_field": None, "category": "volunteering"}
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "issues.issue_reported",
+        "issue_assigned",
+        "issues",
+        (ASSIGNEE,),
+        actor_field="reporter_id",
+        digestible=True,
+        follows=("issue_id", "reporter_id"),
+    ),
+    *(
+        Rule(event_type, "issue_status", "issues", (REPORTER, SUPPORTERS))
+        for event_type in _STATUS_CHANGES
+    ),
+    Rule("issues.issue_reopened", "issue_reopened", "issues", (ASSIGNEE, REPORTER, SUPPORTERS)),
+    Rule("issues.issue_evaluated", "issue_evaluated", "issues", (ASSIGNEE,)),
+    Rule("issues.issue_assigned", "issue_assigned", "issues", (ASSIGNEE,), digestible=True),
+    Rule(
+        "issues.issue_supported",
+        "issue_supported",
+        "issues",
+        (REPORTER, ASSIGNEE),
+        actor_field="supporter_id",
+        follows=("issue_id", "supporter_id"),
+    ),
+    Rule(
+        "issues.issue_commented",
+        "issue_commented",
+        "issues",
+        (REPORTER, ASSIGNEE),
+        actor_field="author_id",
+        only_if=(("internal", False),),
+    ),
+    Rule(
+        "issues.deadline_approaching",
+        "deadline_approaching",
+        "sla",
+        (ASSIGNEE,),
+        channels=("in_app", "sms"),
+        actor_field=None,
+    ),
+    Rule(
+        "issues.deadline_breached",
+        "deadline_breached",
+        "sla",
+        (ASSIGNEE, COMMUNITY_STAFF),  # the assignee and the level above
+        channels=("in_app", "sms"),
+        critical=True,
+        actor_field=None,
+    ),
+    Rule(
+        "issues.callback_requested", "callback_requested", "issues", (ASSIGNEE,), actor_field=None
+    ),
+    Rule(
+        "volunteers.shift_signed_up",
+        "shift_signed_up",
+        audiences=(VOLUNTEER,),
+        follows=("shift_id", "volunteer_id"),
+        reminders=SHIFT_REMINDERS,
+        **_shift,
+    ),
+    Rule(
+        "volunteers.shift_assigned",
+        "shift_assigned",
+        audiences=(VOLUNTEER,),
+        channels=("in_app", "sms"),
+        follows=("shift_id", "volunteer_id"),
+        reminders=SHIFT_REMINDERS,
+        **_shift,
+    ),
+    Rule(
+        "volunteers.waitlist_promoted",
+        "waitlist_promoted",
+        audiences=(VOLUNTEER,),
+        channels=("in_app", "sms"),
+        follows=("shift_id", "volunteer_id"),
+        reminders=SHIFT_REMINDERS,
+        **_shift,
+    ),
+    Rule(
+        "volunteers.signup_cancelled",
+        "signup_cancelled",
+        audiences=(VOLUNTEER,),
+        unfollows=("shift_id", "volunteer_id"),
+        cancels_reminders=True,
+        **_shift,
+    ),
+    Rule(
+        "volunteers.shift_rescheduled",
+        "shift_rescheduled",
+        audiences=(People("volunteer_ids"),),
+        channels=("in_app", "sms"),
+        moves_reminders=True,
+        **{**_shift, "actor_field": "changed_by"},
+    ),
+    Rule(
+        "volunteers.reminder_due",
+        "shift_reminder",
+        audiences=(VOLUNTEER,),
+        channels=("in_app", "sms"),
+        reminder_slot_field="minutes_before",
+        **_shift,
+    ),
+    Rule(
+        "volunteers.assignment_answered",
+        "assignment_answered",
+        audiences=(COMMUNITY_STAFF,),
+        **_shift,
+    ),
+    Rule(
+        "volunteers.no_show_recorded",
+        "no_show_recorded",
+        audiences=(VOLUNTEER,),
+        **_shift,
+    ),
+    Rule(
+        "volunteers.hours_recorded",
+        "hours_recorded",
+        "volunteering",
+        (VOLUNTEER,),
+        subject_field="entry_id",
+        actor_field=None,
+    ),
+    Rule(
+        "volunteers.activity_scheduled",
+        "activity_scheduled",
+        "volunteering",
+        (Within("volunteer", "community"),),
+        subject_field="activity_id",
+        actor_field=None,
+    ),
+)
+
+# feed the local read copy of the directory only
+IGNORED = frozenset({"directory.node_upserted", "directory.role_assigned"})
+
+_BY_EVENT: dict[str, tuple[Rule, ...]] = {}
+for _rule in RULES:
+    _BY_EVENT[_rule.event_type] = (*_BY_EVENT.get(_rule.event_type, ()), _rule)
+
+
+def rules_for(event_type: str, data: dict[str, Any]) -> tuple[Rule, ...]:
+    """The rules an event of `event_type` with payload `data` triggers."""
+    return tuple(rule for rule in _BY_EVENT.get(event_type, ()) if rule.applies_to(data))
+
+
+def covered_event_types() -> set[str]:
+    return set(_BY_EVENT) | IGNORED
+
+
+@dataclass(frozen=True)
+class ChannelChoice:
+    """A person's choices, as the rules see them."""
+
+    disabled: frozenset[tuple[str, str]] = field(default_factory=frozenset)  # (category, ch)
+    reachable: frozenset[str] = frozenset({"in_app"})  # channels they have an address for
+
+
+def channels_for(rule: Rule, choice: ChannelChoice) -> tuple[str, ...]:
+    """The channels one recipient gets a rule's message on: the rule's channels they can be
+    reached on and did not turn off. Critical messages ignore the opt-outs; in-app always
+    remains so that nothing is ever silently dropped."""
+    chosen = []
+    for channel in rule.channels:
+        if channel not in choice.reachable:
+            continue
+        if not rule.critical and (rule.category, channel) in choice.disabled:
+            continue
+        chosen.append(channel)
+    if "in_app" not in chosen and "in_app" in rule.channels:
+        chosen.insert(0, "in_app")
+    return tuple(chosen)
