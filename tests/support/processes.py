@@ -150,7 +150,7 @@ def start_embedded(workdir: Path) -> Pavilion:
         workdir,
     )
     pavilion.spawn("embedded", "up", "--demo")
-    pavilion.wait_ready()
+    _ready_or_stopped(pavilion)
     return pavilion
 
 
@@ -167,5 +167,14 @@ def start_distributed(workdir: Path, amqp_uri: str, database_urls: dict[str, str
     pavilion.cli("import-directory", str(DEMO))
     for name in SERVICES:
         pavilion.spawn(name, "run", name)
-    pavilion.wait_ready()
+    _ready_or_stopped(pavilion)
     return pavilion
+
+
+def _ready_or_stopped(pavilion: Pavilion) -> None:
+    """Wait for readiness; a Pavilion that never gets ready is stopped, not left running."""
+    try:
+        pavilion.wait_ready()
+    except BaseException:
+        pavilion.stop_all()
+        raise
