@@ -415,11 +415,7 @@ class VolunteerRoutes:
         principal = self.authenticate(request)
         access.require_role(principal, access.SHIFT_MANAGERS, "fill rosters")
         body = read_json(request, RosterBody())
-        with self.kit.unit_of_work() as uow:
-            node = DirectoryRepository(uow.session).node(code)
-        if node is None:
-            raise NotFound("node-not-found", f"No node {code} in the directory.")
-        access.require_in_scope(principal, node)
+        self._node_in_scope(principal, code)
         roster = self.volunteers.fill_roster(
             {
                 "node": code,
@@ -544,11 +540,7 @@ class VolunteerRoutes:
         principal = self.authenticate(request)
         access.require_role(principal, access.STAFF_ROLES, "read visit coverage")
         query = read_query(request, CoverageQuery())
-        with self.kit.unit_of_work() as uow:
-            node = DirectoryRepository(uow.session).node(code)
-        if node is None:
-            raise NotFound("node-not-found", f"No node {code} in the directory.")
-        access.require_in_scope(principal, node)
+        self._node_in_scope(principal, code)
         today = query["today"].isoformat() if query["today"] else None
         return 200, CoverageView().dump(self.volunteers.visit_coverage(code, today))
 
@@ -557,11 +549,7 @@ class VolunteerRoutes:
         principal = self.authenticate(request)
         access.require_role(principal, access.STAFF_ROLES, "read volunteer figures")
         query = read_query(request, FiguresQuery())
-        with self.kit.unit_of_work() as uow:
-            node = DirectoryRepository(uow.session).node(code)
-        if node is None:
-            raise NotFound("node-not-found", f"No node {code} in the directory.")
-        access.require_in_scope(principal, node)
+        self._node_in_scope(principal, code)
         return 200, FiguresView().dump(self.volunteers.volunteer_figures(code, query["year"]))
 
     @route("POST", "/v1/communities/<string:code>/teams")
@@ -610,6 +598,14 @@ class VolunteerRoutes:
         with self.kit.unit_of_work() as uow:
             community = access.require_community(DirectoryRepository(uow.session).node(code), code)
         access.require_in_scope(principal, community)
+
+    def _node_in_scope(self, principal: Principal, code: str) -> None:
+        """A node of the tree that the caller's scope covers; 404 or 403 otherwise."""
+        with self.kit.unit_of_work() as uow:
+            node = DirectoryRepository(uow.session).node(code)
+        if node is None:
+            raise NotFound("node-not-found", f"No node {code} in the directory.")
+        access.require_in_scope(principal, node)
 
     def _shift_in_scope(self, principal: Principal, shift_id: str) -> dict:
         shift = self.volunteers.get_shift(shift_id)
