@@ -1,13 +1,12 @@
 """Database kit: engines, the unit of work, the kit's own tables, migrations."""
 
-from .engine import create_db_engine, is_postgresql, make_green
+from .engine import create_db_engine, make_green
 from .kit_tables import kit_metadata
 from .unit_of_work import UnitOfWork, utcnow
 
 __all__ = [
     "UnitOfWork",
     "create_db_engine",
-    "is_postgresql",
     "kit_metadata",
     "make_green",
     "utcnow",

@@ -51,7 +51,3 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
     # load (and a pre-ping per checkout) cost more than the work itself. A connection broken by
     # a server restart is invalidated on its first error and replaced.
     return create_engine(url, pool_size=pool_size, max_overflow=10, pool_recycle=1800)
-
-
-def is_postgresql(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"

@@ -42,11 +42,4 @@ def register() -> None:
     TRANSPORT_ALIASES.setdefault(SCHEME, f"{__name__}:Transport")
 
 
-def reset() -> None:
-    """Forget every queue and binding (between runs of embedded Pavilion in one process)."""
-    memory.Channel.queues.clear()
-    memory.Channel.events.clear()
-    memory.Transport.state.exchanges.clear() if hasattr(memory.Transport, "state") else None
-
-
 register()

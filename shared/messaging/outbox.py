@@ -198,12 +198,3 @@ class OutboxRelay:
         self.published += published
         EVENTS_PUBLISHED.labels(self.service).inc(published)
         return published
-
-    def lag(self) -> int:
-        """Events committed but not yet confirmed by the broker (a metric for ops)."""
-        with self.engine.connect() as connection:
-            return len(
-                connection.execute(
-                    select(outbox.c.id).where(outbox.c.published_at.is_(None)).limit(10000)
-                ).all()
-            )

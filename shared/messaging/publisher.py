@@ -8,7 +8,6 @@ from typing import Any
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 
 from shared.config import Settings
-from shared.events import Envelope
 
 from .topology import all_subscription_queues, event_exchange
 
@@ -62,7 +61,3 @@ class ConfirmedPublisher:
 def _context_headers(message: dict[str, Any]) -> dict[str, Any]:
     correlation_id = message.get("correlationid")
     return {"nameko.correlation_id": correlation_id} if correlation_id else {}
-
-
-def envelope_message(envelope: Envelope) -> dict[str, Any]:
-    return envelope.to_message()
