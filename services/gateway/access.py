@@ -10,7 +10,7 @@ from .directory import covers
 from .identity import STAFF_ROLES, Principal
 from .repository import Node
 
-REPORTING_ROLES = frozenset({"resident", "volunteer", "grid_worker", "social_worker", "admin"})
+REPORTING_ROLES = STAFF_ROLES | {"resident", "resident_representative", "volunteer", "partner"}
 SHIFT_MANAGERS = frozenset({"social_worker", "admin"})
 SIGNUP_ROLES = frozenset({"volunteer", "resident", "social_worker"})
 OPS_ROLES = frozenset({"ops", "admin"})

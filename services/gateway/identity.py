@@ -9,8 +9,14 @@ import jwt
 
 from shared.errors import Unauthenticated
 
-ROLES = frozenset({"resident", "volunteer", "grid_worker", "social_worker", "admin", "ops"})
-STAFF_ROLES = frozenset({"grid_worker", "social_worker", "admin"})
+# community staff: grid workers, social workers, the party secretary (党组织书记) and the
+# members of the two committees (两委委员); admins above them
+STAFF_ROLES = frozenset(
+    {"grid_worker", "social_worker", "party_secretary", "committee_member", "admin"}
+)
+# residents' representatives (居民代表) and partner organisations (共建单位) take part in the
+# council; ops run the platform
+ROLES = STAFF_ROLES | {"resident", "resident_representative", "volunteer", "partner", "ops"}
 ISSUER = "pavilion"
 TOKEN_LIFETIME = timedelta(days=90)
 

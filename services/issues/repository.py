@@ -224,6 +224,11 @@ class IssueRepository:
     def supporter(self, issue_id: str, account_id: str) -> IssueSupporter | None:
         return self.session.get(IssueSupporter, (issue_id, account_id))
 
+    def supporters_of(self, issue_id: str) -> list[IssueSupporter]:
+        return list(
+            self.session.scalars(select(IssueSupporter).where(IssueSupporter.issue_id == issue_id))
+        )
+
     def move_children(self, source: str, target: str) -> None:
         """Carry comments, history and supporters of a merged issue over to its survivor."""
         self.session.execute(

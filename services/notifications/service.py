@@ -119,6 +119,59 @@ class NotificationsService(DeadLetterOps):
     def on_issue_waiting(self, event):
         handlers.notify(self.kit, event)
 
+    # -- the pavilion council -------------------------------------------------------------
+    @event_consumer("issues.topic_raised")
+    def on_topic_raised(self, event):
+        handlers.notify(self.kit, event)
+
+    @event_consumer("issues.meeting_scheduled")
+    def on_meeting_scheduled(self, event):
+        handlers.notify(self.kit, event)
+
+    @event_consumer("issues.meeting_registered")
+    def on_meeting_registered(self, event):
+        handlers.notify(self.kit, event)
+
+    @event_consumer("issues.registration_cancelled")
+    def on_registration_cancelled(self, event):
+        handlers.notify(self.kit, event)
+
+    @event_consumer("issues.meeting_rescheduled")
+    def on_meeting_rescheduled(self, event):
+        handlers.notify(self.kit, event)
+
+    @event_consumer("issues.meeting_cancelled")
+    def on_meeting_cancelled(self, event):
+        handlers.notify(self.kit, event)
+
+    @event_consumer("issues.meeting_held")
+    def on_meeting_held(self, event):
+        handlers.notify(self.kit, event)
+
+    @event_consumer("issues.procedure_step_recorded")
+    def on_procedure_step_recorded(self, event):
+        handlers.notify(self.kit, event)
+
+    @event_consumer("issues.resolution_recorded")
+    def on_resolution_recorded(self, event):
+        handlers.notify(self.kit, event)
+
+    @event_consumer("issues.project_created")
+    def on_project_created(self, event):
+        handlers.notify(self.kit, event)
+
+    @event_consumer("issues.project_progressed")
+    def on_project_progressed(self, event):
+        handlers.notify(self.kit, event)
+
+    @event_consumer("issues.project_completed")
+    def on_project_completed(self, event):
+        handlers.notify(self.kit, event)
+
+    @event_consumer("issues.project_rated")
+    def on_project_rated(self, event):
+        handlers.notify(self.kit, event)
+
     @event_consumer("volunteers.activity_scheduled")
     def on_activity_scheduled(self, event):
         handlers.notify(self.kit, event)

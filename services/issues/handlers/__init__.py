@@ -2,8 +2,11 @@
 
 intake (report, similar issues), lifecycle (transitions, evaluation, merge, support, comments,
 reassignment), sla_timer (warnings, breaches, call-backs), queries (one issue, lists, figures,
-catalogue), directory (the local copy of the directory)."""
+catalogue), directory (the local copy of the directory), deliberation (council settings,
+topics, the five-step procedure, meetings, resolutions), projects (micro-projects, residents'
+ratings, the problem → project → results lists and funnel)."""
 
+from . import deliberation, projects
 from .directory import record_node, record_role
 from .intake import report_issue, similar_issues
 from .lifecycle import act, comment, evaluate, merge, reassign, support
@@ -13,12 +16,14 @@ from .sla_timer import tick
 __all__ = [
     "act",
     "catalogue",
+    "deliberation",
     "comment",
     "evaluate",
     "figures",
     "get_issue",
     "list_issues",
     "merge",
+    "projects",
     "put_override",
     "reassign",
     "record_node",

@@ -16,7 +16,9 @@ from ..domain import catalogue as catalogue_rules
 from ..domain.lifecycle import REPORTER, STAFF, allowed_actions, coarse_status
 from ..repository import Issue, IssueRepository
 
-STAFF_ROLES = frozenset({"grid_worker", "social_worker", "admin"})
+STAFF_ROLES = frozenset(
+    {"grid_worker", "social_worker", "party_secretary", "committee_member", "admin"}
+)
 
 
 def aware(moment):

@@ -16,7 +16,7 @@ from ..domain.catalogue import LEVELS
 from ..domain.sla import resumed_deadline
 from ..repository import Issue, IssueComment, IssueHistory, IssueRepository, IssueSupporter
 from ..schemas import CommentInput, CommentOutput, EvaluationInput, IssueOutput, TransitionInput
-from . import sla_timer
+from . import deliberation, sla_timer
 from .common import Viewer, calendar, load, require_issue, transition_payload, view
 
 
@@ -278,6 +278,7 @@ def support(kit: KitHandle, issue_id: str, viewer: dict) -> dict:
                 community=issue.community,
                 subject=issue.id,
             )
+            deliberation.raise_if_supported(uow, issues, issue, who.id)
             uow.commit()
         return IssueOutput().dump(view(issue, who))
 

@@ -34,6 +34,7 @@ class Rule:
     unfollows: tuple[str, str] | None = None
     reminders: tuple[timedelta, ...] = ()  # before `reminder_time_field`, to the audiences
     reminder_time_field: str = "starts_at"
+    reminder_kind: str = "shift_reminder"  # the template family of the reminders it plans
     cancels_reminders: bool = False  # of (subject, person): the person left the shift
     moves_reminders: bool = False  # the subject's `reminder_time_field` changed
     # a reminder announced by its producer fills the slot (subject, person, minutes in this
@@ -50,6 +51,10 @@ SUPPORTERS = Followers("issue_id")
 VOLUNTEER = Person("volunteer_id")
 COMMUNITY_STAFF = RoleAt("social_worker", "community")
 SHIFT_REMINDERS = (timedelta(hours=24), timedelta(hours=2))
+MEETING_REMINDERS = (timedelta(hours=24),)
+ISSUE_FOLLOWERS = (REPORTER, SUPPORTERS)
+PROJECT_FOLLOWERS = People("follower_ids")  # reporters and supporters of its issues
+ATTENDEES = People("attendee_ids")  # registered for the meeting when the event happened
 
 _STATUS_CHANGES = (
     "issues.issue_accepted",
@@ -65,6 +70,8 @@ _STATUS_CHANGES = (
 )
 
 _shift = {"subject_field": "shift_id", "actor_field": None, "category": "volunteering"}
+_meeting = {"subject_field": "meeting_id", "category": "meetings"}
+_project = {"subject_field": "project_id", "category": "projects"}
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -119,6 +126,94 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "issues.callback_requested", "callback_requested", "issues", (ASSIGNEE,), actor_field=None
     ),
+    # -- the pavilion council ---------------------------------------------------------------
+    Rule(
+        "issues.topic_raised",
+        "topic_raised",
+        "meetings",
+        (REPORTER, SUPPORTERS, COMMUNITY_STAFF),
+        digestible=True,
+    ),
+    Rule(
+        "issues.meeting_scheduled",
+        "meeting_scheduled",
+        audiences=(Within("resident", "community"), Within("resident_representative", "community")),
+        **_meeting,
+    ),
+    Rule(
+        "issues.meeting_registered",
+        "meeting_registered",
+        audiences=(Person("account_id"),),
+        actor_field=None,
+        follows=("meeting_id", "account_id"),
+        reminders=MEETING_REMINDERS,
+        reminder_kind="meeting_reminder",
+        **_meeting,
+    ),
+    Rule(
+        "issues.registration_cancelled",
+        "registration_cancelled",
+        audiences=(Person("account_id"),),
+        actor_field=None,
+        unfollows=("meeting_id", "account_id"),
+        cancels_reminders=True,
+        **_meeting,
+    ),
+    Rule(
+        "issues.meeting_rescheduled",
+        "meeting_rescheduled",
+        audiences=(ATTENDEES,),
+        channels=("in_app", "sms"),
+        moves_reminders=True,
+        **_meeting,
+    ),
+    Rule(
+        "issues.meeting_cancelled",
+        "meeting_cancelled",
+        audiences=(ATTENDEES,),
+        channels=("in_app", "sms"),
+        cancels_reminders=True,
+        **_meeting,
+    ),
+    Rule("issues.meeting_held", "meeting_held", audiences=(ATTENDEES,), **_meeting),
+    Rule(
+        "issues.procedure_step_recorded",
+        "procedure_step",
+        "meetings",
+        (COMMUNITY_STAFF, RoleAt("party_secretary", "community")),
+        subject_field="topic_id",
+        digestible=True,
+    ),
+    Rule(
+        "issues.resolution_recorded",
+        "resolution_recorded",
+        "meetings",
+        ISSUE_FOLLOWERS,
+        subject_field="resolution_id",
+    ),
+    Rule("issues.project_created", "project_created", audiences=(PROJECT_FOLLOWERS,), **_project),
+    Rule(
+        "issues.project_progressed",
+        "project_progressed",
+        audiences=(PROJECT_FOLLOWERS,),
+        **_project,
+    ),
+    Rule(
+        "issues.project_completed",
+        "project_completed",
+        audiences=(PROJECT_FOLLOWERS,),
+        channels=("in_app", "sms"),
+        **_project,
+    ),
+    Rule(
+        "issues.project_rated",
+        "project_rated",
+        audiences=(People("responsible_ids"),),
+        actor_field="rater_id",
+        digestible=True,
+        **_project,
+    ),
+    # -- volunteering -----------------------------------------------------------------------
     Rule(
         "volunteers.shift_signed_up",
         "shift_signed_up",

@@ -188,9 +188,13 @@ def _requeue(kit: KitHandle, delivery_id: str, when: datetime) -> None:
         uow.commit()
 
 
-REMINDER_RULE = Rule(
-    "reminder", "shift_reminder", "volunteering", (), channels=("in_app", "sms"), actor_field=None
-)
+# reminders planned by rules (`Rule.reminder_kind`) and the preference category they count in
+REMINDER_CATEGORIES = {"shift_reminder": "volunteering", "meeting_reminder": "meetings"}
+
+
+def reminder_rule(kind: str) -> Rule:
+    category = REMINDER_CATEGORIES.get(kind, "volunteering")
+    return Rule("reminder", kind, category, (), channels=("in_app", "sms"), actor_field=None)
 
 
 def fire_due_reminders(kit: KitHandle, *, limit: int = 500) -> int:
@@ -218,7 +222,11 @@ def fire_due_reminders(kit: KitHandle, *, limit: int = 500) -> int:
                 rule = Rule("escalation", message.kind, "sla", (), channels=("sms",), critical=True)
                 params, subject = message.params, message.subject
             else:
-                rule, params, subject = REMINDER_RULE, reminder.params, reminder.subject
+                rule, params, subject = (
+                    reminder_rule(reminder.kind),
+                    reminder.params,
+                    reminder.subject,
+                )
             fired += send(
                 uow.session,
                 rule,

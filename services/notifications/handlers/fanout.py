@@ -259,7 +259,9 @@ def _plan_reminders(session, rule: Rule, recipients, data, params, subject, now)
             due = aware(starts_at) - before
             if due > now:
                 minutes = int(before.total_seconds() // 60)
-                _schedule(session, subject, recipient, minutes, "shift_reminder", params, due, now)
+                _schedule(
+                    session, subject, recipient, minutes, rule.reminder_kind, params, due, now
+                )
 
 
 def _claim_reminder_slots(

@@ -13,7 +13,7 @@ from babel.numbers import format_decimal
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from .texts import STATUS_ZH, TEXTS
+from .texts import OUTCOME_ZH, SATISFACTION_ZH, STATUS_ZH, STEP_ZH, TEXTS
 
 LOCALES = ("zh-CN", "en")
 DEFAULT_LOCALE = "zh-CN"
@@ -64,6 +64,10 @@ def render(
     env = _environment(locale if locale in LOCALES else DEFAULT_LOCALE, timezone)
     values = {"note": None, "place": None, "category": None, "score": None, **params}
     values.setdefault("status_zh", STATUS_ZH.get(params.get("to_status", ""), ""))
+    values.setdefault("step_zh", STEP_ZH.get(params.get("step", ""), ""))
+    values.setdefault("next_step_zh", STEP_ZH.get(params.get("next_step") or "", ""))
+    values.setdefault("outcome_zh", OUTCOME_ZH.get(params.get("outcome", ""), ""))
+    values.setdefault("satisfaction_zh", SATISFACTION_ZH.get(params.get("satisfaction", ""), ""))
     body_source = source.get(channel, source["body"])
     try:
         return {

@@ -19,6 +19,22 @@ STATUS_ZH = {
     "reported": "已上报",
 }
 
+# the pavilion council's words in Chinese (the English texts use the codes as they are)
+STEP_ZH = {
+    "propose": "提议",
+    "consult": "商议",
+    "review": "审议",
+    "resolve": "决议",
+    "evaluate": "评议",
+}
+OUTCOME_ZH = {
+    "project": "立项为民生微实事",
+    "community": "由社区直接办理",
+    "referred": "提交上级办理",
+    "rejected": "不予立项",
+}
+SATISFACTION_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+
 TEXTS: dict[str, dict[str, dict[str, str]]] = {
     "issue_assigned": {
         "zh-CN": {
@@ -229,6 +245,169 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
             "title": "Reminder: {{ title }}",
             "body": "“{{ title }}” starts {{ starts_at | when }}"
             "{% if place %} at {{ place }}{% endif %}.",
+        },
+    },
+    "topic_raised": {
+        "zh-CN": {
+            "title": "议题已提交议事会：{{ title }}",
+            "body": "诉求「{{ title }}」已列为议事议题"
+            "{% if important %}（重要事项，按五步议事法办理）{% endif %}，将在议事会上协商。",
+        },
+        "en": {
+            "title": "Raised for the council: {{ title }}",
+            "body": "“{{ title }}” is now a topic for the council"
+            "{% if important %} (an important matter: five-step procedure){% endif %}.",
+        },
+    },
+    "meeting_scheduled": {
+        "zh-CN": {
+            "title": "议事会通知：{{ title }}",
+            "body": "{{ starts_at | when }}{% if place %}在{{ place }}{% endif %}召开"
+            "「{{ title }}」，欢迎报名参加。",
+        },
+        "en": {
+            "title": "Council meeting: {{ title }}",
+            "body": "“{{ title }}” meets {{ starts_at | when }}"
+            "{% if place %} at {{ place }}{% endif %}. Register to take part.",
+        },
+    },
+    "meeting_registered": {
+        "zh-CN": {
+            "title": "报名成功：{{ title }}",
+            "body": "您已报名「{{ title }}」，时间 {{ starts_at | when }}"
+            "{% if place %}，地点：{{ place }}{% endif %}。会前一天将提醒您。",
+        },
+        "en": {
+            "title": "Registered: {{ title }}",
+            "body": "You are registered for “{{ title }}”, {{ starts_at | when }}"
+            "{% if place %} at {{ place }}{% endif %}. We will remind you the day before.",
+        },
+    },
+    "registration_cancelled": {
+        "zh-CN": {"title": "已取消报名：{{ title }}", "body": "您已取消报名「{{ title }}」。"},
+        "en": {"title": "Registration withdrawn: {{ title }}", "body": "You left “{{ title }}”."},
+    },
+    "meeting_rescheduled": {
+        "zh-CN": {
+            "title": "议事会改期：{{ title }}",
+            "body": "「{{ title }}」改为 {{ starts_at | when }}"
+            "{% if place %}，地点：{{ place }}{% endif %}。"
+            "{% if reason %}原因：{{ reason }}{% endif %}",
+            "sms": "您报名的议事会「{{ title }}」时间有变更，请登录查看。",
+        },
+        "en": {
+            "title": "Moved: {{ title }}",
+            "body": "“{{ title }}” now meets {{ starts_at | when }}"
+            "{% if place %} at {{ place }}{% endif %}."
+            "{% if reason %} Reason: {{ reason }}{% endif %}",
+        },
+    },
+    "meeting_cancelled": {
+        "zh-CN": {
+            "title": "议事会取消：{{ title }}",
+            "body": "原定 {{ starts_at | when }} 的「{{ title }}」已取消。"
+            "{% if reason %}原因：{{ reason }}{% endif %}",
+            "sms": "您报名的议事会「{{ title }}」已取消。",
+        },
+        "en": {
+            "title": "Cancelled: {{ title }}",
+            "body": "“{{ title }}” on {{ starts_at | when }} is cancelled."
+            "{% if reason %} Reason: {{ reason }}{% endif %}",
+        },
+    },
+    "meeting_held": {
+        "zh-CN": {
+            "title": "会议纪要：{{ title }}",
+            "body": "「{{ title }}」已召开，会议纪要和议定事项可在议事会页面查看。",
+        },
+        "en": {
+            "title": "Minutes: {{ title }}",
+            "body": "“{{ title }}” was held; its minutes and resolutions are available.",
+        },
+    },
+    "meeting_reminder": {
+        "zh-CN": {
+            "title": "议事会提醒：{{ title }}",
+            "body": "您报名的「{{ title }}」将于 {{ starts_at | when }} 召开"
+            "{% if place %}，地点：{{ place }}{% endif %}。",
+            "sms": "提醒：议事会「{{ title }}」即将召开。",
+        },
+        "en": {
+            "title": "Reminder: {{ title }}",
+            "body": "“{{ title }}” meets {{ starts_at | when }}"
+            "{% if place %} at {{ place }}{% endif %}.",
+        },
+    },
+    "procedure_step": {
+        "zh-CN": {
+            "title": "五步议事法进展：{{ title }}",
+            "body": "议题「{{ title }}」已完成“{{ step_zh }}”。"
+            "{% if next_step_zh %}下一步：{{ next_step_zh }}。{% endif %}",
+        },
+        "en": {
+            "title": "Five-step procedure: {{ title }}",
+            "body": "“{{ title }}”: {{ step }} is recorded."
+            "{% if next_step %} Next: {{ next_step }}.{% endif %}",
+        },
+    },
+    "resolution_recorded": {
+        "zh-CN": {
+            "title": "议事会决议：{{ title }}",
+            "body": "议事会对「{{ title }}」作出决议：{{ outcome_zh }}"
+            "（赞成 {{ votes_for }}，反对 {{ votes_against }}，弃权 {{ votes_abstain }}）。"
+            "{% if reasons %}理由：{{ reasons }}{% endif %}",
+        },
+        "en": {
+            "title": "Council decision: {{ title }}",
+            "body": "The council decided on “{{ title }}”: {{ outcome }} "
+            "({{ votes_for }} for, {{ votes_against }} against, {{ votes_abstain }} abstaining)."
+            "{% if reasons %} Reasons: {{ reasons }}{% endif %}",
+        },
+    },
+    "project_created": {
+        "zh-CN": {
+            "title": "民生微实事立项：{{ title }}",
+            "body": "您关注的问题已立项为民生微实事「{{ title }}」，我们会及时告知进展。",
+        },
+        "en": {
+            "title": "Project formed: {{ title }}",
+            "body": "What you raised is now the micro-project “{{ title }}”; we will keep you "
+            "posted.",
+        },
+    },
+    "project_progressed": {
+        "zh-CN": {
+            "title": "项目进展：{{ title }}",
+            "body": "「{{ title }}」当前进度 {{ progress | number }}%。"
+            "{% if note %}说明：{{ note }}{% endif %}",
+        },
+        "en": {
+            "title": "Progress: {{ title }}",
+            "body": "“{{ title }}” is {{ progress | number }}% done."
+            "{% if note %} {{ note }}{% endif %}",
+        },
+    },
+    "project_completed": {
+        "zh-CN": {
+            "title": "项目完成：{{ title }}",
+            "body": "民生微实事「{{ title }}」已完成。{% if note %}{{ note }}{% endif %}"
+            "欢迎您对项目进行评价。",
+            "sms": "您关注的民生微实事「{{ title }}」已完成，欢迎评价。",
+        },
+        "en": {
+            "title": "Completed: {{ title }}",
+            "body": "The micro-project “{{ title }}” is complete."
+            "{% if note %} {{ note }}{% endif %} Please rate it.",
+        },
+    },
+    "project_rated": {
+        "zh-CN": {
+            "title": "居民评价：{{ title }}",
+            "body": "有居民评价了「{{ title }}」：{{ satisfaction_zh }}。",
+        },
+        "en": {
+            "title": "Rated: {{ title }}",
+            "body": "A resident rated “{{ title }}”: {{ satisfaction }}.",
         },
     },
     "digest": {

@@ -53,3 +53,39 @@ def progress_of(project: Project) -> float:
     if project.progress is not None:
         return float(project.progress)
     return float(DEFAULT_PROGRESS[project.status])
+
+
+# the moves a project's status may make; completion (with evidence) is its own step
+MOVES: dict[ProjectStatus, frozenset[ProjectStatus]] = {
+    ProjectStatus.PLANNED: frozenset(
+        {ProjectStatus.FUNDED, ProjectStatus.IN_PROGRESS, ProjectStatus.CANCELLED}
+    ),
+    ProjectStatus.FUNDED: frozenset({ProjectStatus.IN_PROGRESS, ProjectStatus.CANCELLED}),
+    ProjectStatus.IN_PROGRESS: frozenset({ProjectStatus.ACCEPTANCE, ProjectStatus.CANCELLED}),
+    ProjectStatus.ACCEPTANCE: frozenset({ProjectStatus.IN_PROGRESS}),  # failed acceptance
+    ProjectStatus.COMPLETED: frozenset(),
+    ProjectStatus.CANCELLED: frozenset(),
+}
+COMPLETABLE = frozenset({ProjectStatus.IN_PROGRESS, ProjectStatus.ACCEPTANCE})
+
+
+class IllegalProjectMove(ValueError):
+    def __init__(self, current: ProjectStatus, target: ProjectStatus | str):
+        super().__init__(f"a {current.value} project cannot become {target}")
+        self.current, self.target = current, target
+
+
+def move(current: ProjectStatus, target: ProjectStatus) -> ProjectStatus:
+    """The status after a progress report; the same status only updates the progress."""
+    if target is ProjectStatus.COMPLETED:
+        raise IllegalProjectMove(current, "completed without evidence (use completion)")
+    if target is not current and target not in MOVES[current]:
+        raise IllegalProjectMove(current, target.value)
+    return target
+
+
+def check_completion(current: ProjectStatus, note: str) -> None:
+    if current not in COMPLETABLE:
+        raise IllegalProjectMove(current, ProjectStatus.COMPLETED.value)
+    if not note.strip():
+        raise ValueError("a completion records a note on what was done")
