@@ -373,3 +373,14 @@ class DeliberationRepository:
                 select(ProjectRating).where(ProjectRating.project_id.in_(project_ids))
             )
         )
+
+    def satisfaction_in(self, communities: list[str], start, end) -> list[str]:
+        """The satisfaction of every residents' rating of a project given in [start, end)."""
+        return list(
+            self.session.scalars(
+                select(ProjectRating.satisfaction)
+                .join(Project, Project.id == ProjectRating.project_id)
+                .where(Project.community.in_(communities))
+                .where(ProjectRating.at >= start, ProjectRating.at < end)
+            )
+        )

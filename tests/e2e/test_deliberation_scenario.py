@@ -22,6 +22,7 @@ from tests.support.scenario import (
     GRID_1,
     GRID_2,
     GRID_3,
+    XILIN,
     ZHANLANGUAN,
     report,
     resident,
@@ -300,6 +301,17 @@ def test_the_article_six_problems_three_projects_three_completed(api):
     rows = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
     assert sorted(row["id"] for row in rows) == sorted(p["id"] for p in projects)
 
+    # the residents' verdicts feed the community's satisfaction figures
+    figures = ok(
+        requests.get(
+            api.url + f"/v1/nodes/{ZHANLANGUAN}/issue-figures",
+            params=period,
+            headers=social,
+            timeout=15,
+        )
+    )
+    assert figures["project_ratings"] == 3 and figures["project_satisfaction_rate"] == 1.0
+
     # 9. the reporters of the three projects were told it was completed (and not the others)
     def told(headers) -> bool:
         return any(item["kind"] == "project_completed" for item in api.inbox(headers))
@@ -317,3 +329,69 @@ def _vote(topic_id: str, outcome: str, votes_for: int = 8) -> dict:
         "votes_against": 1,
         "votes_abstain": 1,
     }
+
+
+def test_meetings_refuse_what_their_rules_do_not_allow_and_change_nothing(api):
+    secretary = staff(api, "party_secretary", "展览馆社区党委书记")
+    start = datetime.now(UTC) + timedelta(days=2)
+    body = {
+        "meeting_type": "neighbourhood_hub",
+        "title": "邻里汇",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=1)).isoformat(),
+        "place": "社区活动室",
+        "capacity": 1,
+    }
+    path = f"/v1/communities/{ZHANLANGUAN}/meetings"
+    refused(call(api, "POST", path, resident(api, "居民想开会"), body), 403, "council-staff-only")
+    elsewhere = api.headers("party_secretary", XILIN, "西林社区书记")
+    refused(call(api, "POST", path, elsewhere, body), 403, "out-of-scope")
+    refused(
+        call(api, "POST", path, secretary, {**body, "ends_at": start.isoformat()}),
+        422,
+        "meeting-ends-before-start",
+    )
+    refused(
+        call(api, "POST", path, secretary, {**body, "mode": "online"}), 422, "online-url-required"
+    )
+    meeting = ok(call(api, "POST", path, secretary, body), 201)
+    first, second = resident(api, "居民一号"), resident(api, "居民二号")
+    ok(call(api, "POST", f"/v1/meetings/{meeting['id']}/registrations", first))
+    again = ok(call(api, "POST", f"/v1/meetings/{meeting['id']}/registrations", first))
+    assert again["registered"] == 1  # registering twice keeps one place
+    refused(
+        call(api, "POST", f"/v1/meetings/{meeting['id']}/registrations", second),
+        409,
+        "meeting-full",
+    )
+    ok(call(api, "DELETE", f"/v1/meetings/{meeting['id']}/registrations/me", first))
+    ok(call(api, "POST", f"/v1/meetings/{meeting['id']}/registrations", second))
+    cancelled = ok(
+        call(
+            api,
+            "POST",
+            f"/v1/meetings/{meeting['id']}/cancellation",
+            secretary,
+            {"reason": "场地维修"},
+        )
+    )
+    assert cancelled["status"] == "cancelled"
+    refused(
+        call(api, "POST", f"/v1/meetings/{meeting['id']}/registrations", first),
+        409,
+        "meeting-not-scheduled",
+    )
+    refused(
+        call(api, "PUT", f"/v1/meetings/{meeting['id']}/attendance", secretary, {"others": 3}),
+        409,
+        "meeting-not-scheduled",
+    )
+    # a resident of another community does not learn the meeting exists
+    outsider = api.headers("resident", XILIN, "西林居民")
+    refused(call(api, "GET", f"/v1/meetings/{meeting['id']}", outsider), 404, "meeting-not-found")
+    wait_until(
+        lambda: any(i["kind"] == "meeting_cancelled" for i in api.inbox(second)),
+        30,
+        interval=0.3,
+        message="the registered resident hears of the cancellation",
+    )

@@ -59,3 +59,29 @@ def test_the_articles_review_meeting_reads_6_3_3():
     assert result.satisfied_share == round(6 / 7, 4)
     assert funnel(2, ["cancelled", "in_progress"], []).as_dict()["projects_formed"] == 1
     assert funnel(0, [], []).satisfied_share is None
+
+
+def test_a_progress_report_moves_forward_and_back_only_where_allowed():
+    from services.issues.domain.deliberation.projects import IllegalProjectMove, move
+
+    assert move(S.PLANNED, S.FUNDED) is S.FUNDED
+    assert move(S.IN_PROGRESS, S.IN_PROGRESS) is S.IN_PROGRESS  # progress only
+    assert move(S.ACCEPTANCE, S.IN_PROGRESS) is S.IN_PROGRESS  # failed acceptance
+    for current, target in (
+        (S.IN_PROGRESS, S.PLANNED),
+        (S.COMPLETED, S.IN_PROGRESS),
+        (S.CANCELLED, S.FUNDED),
+        (S.IN_PROGRESS, S.COMPLETED),  # completion needs its evidence step
+    ):
+        with pytest.raises(IllegalProjectMove):
+            move(current, target)
+
+
+def test_completion_needs_work_under_way_and_a_note():
+    from services.issues.domain.deliberation.projects import IllegalProjectMove, check_completion
+
+    check_completion(S.ACCEPTANCE, "验收通过")
+    with pytest.raises(IllegalProjectMove):
+        check_completion(S.PLANNED, "done")
+    with pytest.raises(ValueError, match="note"):
+        check_completion(S.IN_PROGRESS, "  ")

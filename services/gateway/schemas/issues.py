@@ -313,4 +313,6 @@ class FiguresView(CommunityFigures):
     to = fields.String()
     median_hours_to_respond = fields.Float(allow_none=True)
     median_hours_to_resolve = fields.Float(allow_none=True)
+    project_ratings = fields.Integer(metadata={"description": "residents' project verdicts"})
+    project_satisfaction_rate = fields.Float(allow_none=True)
     communities = fields.List(fields.Nested(CommunityFigures))

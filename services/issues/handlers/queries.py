@@ -12,8 +12,10 @@ from shared.errors import Forbidden, NotFound
 from shared.errors import ValidationFailed as Invalid
 from shared.kit import KitHandle
 
+from ..deliberation_repository import DeliberationRepository
 from ..domain import catalogue as catalogue_rules
 from ..domain import rates
+from ..domain.deliberation.funnel import SATISFIED
 from ..repository import IssueRepository
 from ..schemas import CommentOutput, HistoryOutput, IssueOutput, ListInput, OverrideInput
 from .common import Viewer, community_catalogue, load, require_issue, view
@@ -118,6 +120,7 @@ def figures(kit: KitHandle, node: str, start, end, per_community: bool = True) -
             raise NotFound("node-not-found", f"No community at or under {node}.")
         rows = issues.figure_counts(communities, start, end, now)
         medians = issues.median_hours(communities, start, end)
+        verdicts = DeliberationRepository(uow.session).satisfaction_in(communities, start, end)
     total = rates.Counts()
     listed = []
     for community, values in rows:
@@ -132,6 +135,11 @@ def figures(kit: KitHandle, node: str, start, end, per_community: bool = True) -
         **rates.figures(total),
         "median_hours_to_respond": medians["respond"],
         "median_hours_to_resolve": medians["resolve"],
+        # residents' verdicts on micro-projects (民生微实事) given in the period
+        "project_ratings": len(verdicts),
+        "project_satisfaction_rate": (
+            round(sum(v in SATISFIED for v in verdicts) / len(verdicts), 4) if verdicts else None
+        ),
     }
     if per_community:
         answer["communities"] = listed
