@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
@@ -14,8 +14,11 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    and_,
     func,
+    or_,
     select,
+    update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -205,6 +208,91 @@ class DirectoryNode(Base):
     parent: Mapped[str | None] = mapped_column(String(60))
     ancestors: Mapped[list] = mapped_column(JSON)
     timezone: Mapped[str] = mapped_column(String(40))
+
+
+class RosterRun(Base):
+    """One automatic filling of a node's open places over a horizon, run as a background job.
+
+    Status: queued (waiting for a worker), running (a worker holds it until `lease_until`,
+    renewed while it solves), done, failed. A running run whose lease ran out belonged to a
+    worker that died: the next worker takes it again (`attempts` counts the tries)."""
+
+    __tablename__ = "roster_runs"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    node: Mapped[str] = mapped_column(String(60), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    time_limit_seconds: Mapped[float] = mapped_column(Float)
+    requested_by: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(60), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    progress: Mapped[dict] = mapped_column(JSON)
+    result: Mapped[dict | None] = mapped_column(JSON, default=None)
+    error: Mapped[dict | None] = mapped_column(JSON, default=None)
+    correlation_id: Mapped[str | None] = mapped_column(String(80), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class RosterRunRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, run: RosterRun) -> None:
+        self.session.add(run)
+
+    def get(self, run_id: str, *, for_update: bool = False) -> RosterRun | None:
+        query = select(RosterRun).where(RosterRun.id == run_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def next_claimable(self, now: datetime) -> RosterRun | None:
+        """The oldest queued run, or a running one whose worker's lease ran out; locked, and
+        skipping runs another replica is claiming at this moment (PostgreSQL)."""
+        return self.session.scalars(
+            select(RosterRun)
+            .where(
+                or_(
+                    RosterRun.status == "queued",
+                    and_(RosterRun.status == "running", RosterRun.lease_until < now),
+                )
+            )
+            .order_by(RosterRun.created_at, RosterRun.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+
+    def renew_lease(self, run_id: str, token: str, until: datetime) -> bool:
+        """Extend a running run's lease; False when the worker no longer holds it."""
+        result = self.session.execute(
+            update(RosterRun)
+            .where(
+                RosterRun.id == run_id,
+                RosterRun.claimed_by == token,
+                RosterRun.status == "running",
+            )
+            .values(lease_until=until)
+        )
+        return result.rowcount == 1
+
+    def of_node(self, node: str, limit: int, after: tuple[datetime, str] | None) -> list[RosterRun]:
+        """A node's runs, newest first."""
+        query = select(RosterRun).where(RosterRun.node == node)
+        if after is not None:
+            created, run_id = after
+            query = query.where(
+                or_(
+                    RosterRun.created_at < created,
+                    and_(RosterRun.created_at == created, RosterRun.id < run_id),
+                )
+            )
+        query = query.order_by(RosterRun.created_at.desc(), RosterRun.id.desc()).limit(limit)
+        return list(self.session.scalars(query))
 
 
 class ShiftRepository:

@@ -191,6 +191,46 @@ class RosterInput(Strict):
                 raise ValidationError("must be 0–31 days after starts_on", "ends_on")
 
 
+class RosterRunInput(Strict):
+    """A roster run solved in the background: a street's month may take minutes."""
+
+    node = fields.String(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    requested_by = fields.String(required=True)
+    time_limit_seconds = fields.Float(load_default=30.0, validate=validate.Range(min=1, max=300))
+
+    @validates_schema
+    def _span(self, data, **_kwargs):
+        if "starts_on" in data and "ends_on" in data:
+            span = (data["ends_on"] - data["starts_on"]).days
+            if not 0 <= span <= 31:
+                raise ValidationError("must be 0–31 days after starts_on", "ends_on")
+
+
+class PageInput(Strict):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None, allow_none=True)
+
+
+class ActivityListInput(PageInput):
+    active_from = fields.Date(load_default=None, allow_none=True)
+    active_to = fields.Date(load_default=None, allow_none=True)
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+
+
+class TeamListInput(PageInput):
+    kind = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(["community", "partner_unit"])
+    )
+
+
+class HouseholdListInput(PageInput):
+    today = fields.Date(load_default=None, allow_none=True)
+    overdue = fields.Boolean(load_default=None, allow_none=True)
+    need = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+
+
 class HoursEntryInput(Strict):
     community = fields.String(required=True, validate=validate.Length(min=1, max=40))
     minutes = fields.Integer(

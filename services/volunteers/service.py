@@ -19,6 +19,16 @@ class ReminderTimer(Timer):
         super().start()
 
 
+class RosterTimer(Timer):
+    """Takes up queued roster runs; reads its interval when the container starts. nameko
+    fires it again only once the previous run is done, so one process solves one run at a
+    time (replicas each take their own, SKIP LOCKED)."""
+
+    def start(self):
+        self.interval = settings.roster_tick_seconds()
+        super().start()
+
+
 class VolunteersService(DeadLetterOps):
     name = "volunteers"
 
@@ -73,6 +83,34 @@ class VolunteersService(DeadLetterOps):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def fill_roster(self, payload: dict) -> dict:
         return handlers.fill_roster(self.kit, payload)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def start_roster_run(self, payload: dict, idempotency_key: str | None = None) -> dict:
+        return handlers.start_roster_run(self.kit, payload, idempotency_key)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_roster_run(self, run_id: str) -> dict:
+        return handlers.get_roster_run(self.kit, run_id)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_roster_runs(self, node: str, query: dict) -> dict:
+        return handlers.list_roster_runs(self.kit, node, query)
+
+    @RosterTimer.decorator(interval=2)
+    def run_roster_jobs(self) -> str | None:
+        return handlers.run_next_roster(self.kit)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_activities(self, node: str, query: dict) -> dict:
+        return handlers.list_activities(self.kit, node, query)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_teams(self, node: str, query: dict) -> dict:
+        return handlers.list_teams(self.kit, node, query)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_households(self, node: str, query: dict) -> dict:
+        return handlers.list_households(self.kit, node, query)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def issue_check_code(self, shift_id: str, actor_id: str) -> dict:

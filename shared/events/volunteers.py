@@ -100,6 +100,37 @@ class HoursRecordedV1(EventData):
     verified = fields.Boolean(required=True)
 
 
+class RosterFilledV1(EventData):
+    """A roster run finished: its proposals were saved (each announced on its own by
+    `volunteers.shift_assigned`)."""
+
+    roster_id = fields.String(required=True)
+    node = fields.String(required=True)  # the directory node the run filled (street, ...)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    requested_by = fields.String(required=True)
+    shifts = fields.Integer(required=True)
+    open_places = fields.Integer(required=True)  # open before the run
+    filled = fields.Integer(required=True)
+    unfilled = fields.Integer(required=True)
+    # proposals that no longer held when saved (a place taken meanwhile, ...)
+    dropped = fields.Integer(required=True)
+    coverage_optimal = fields.Boolean(required=True)
+
+
+class RosterFailedV1(EventData):
+    """A roster run gave up: nothing of it was saved."""
+
+    roster_id = fields.String(required=True)
+    node = fields.String(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    requested_by = fields.String(required=True)
+    attempts = fields.Integer(required=True)
+    code = fields.String(required=True)
+    detail = fields.String(required=True)
+
+
 _SHIFT = {
     "shift_id": "shf-19cd",
     "community": "150105001001",
@@ -247,5 +278,42 @@ def register(catalogue: Catalogue) -> None:
             "rule": "FREQ=DAILY",
             "shifts": 40,
             "first_starts_at": "2026-11-30T23:10:00+00:00",
+        },
+    )
+    catalogue.register(
+        "volunteers.roster_filled",
+        1,
+        RosterFilledV1,
+        description="A roster run (automatic filling of a node's open places over a horizon) "
+        "finished and its proposals were saved.",
+        example={
+            "roster_id": "ros-1a2b",
+            "node": "150105001",
+            "starts_on": "2026-12-01",
+            "ends_on": "2026-12-31",
+            "requested_by": "acc-1a2b",
+            "shifts": 420,
+            "open_places": 1000,
+            "filled": 987,
+            "unfilled": 13,
+            "dropped": 0,
+            "coverage_optimal": True,
+        },
+    )
+    catalogue.register(
+        "volunteers.roster_failed",
+        1,
+        RosterFailedV1,
+        description="A roster run gave up (its node left the directory, or it failed on "
+        "every try); nothing of it was saved.",
+        example={
+            "roster_id": "ros-1a2b",
+            "node": "150105001",
+            "starts_on": "2026-12-01",
+            "ends_on": "2026-12-31",
+            "requested_by": "acc-1a2b",
+            "attempts": 3,
+            "code": "roster-run-abandoned",
+            "detail": "The run was tried 3 times and its worker stopped each time.",
         },
     )

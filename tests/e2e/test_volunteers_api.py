@@ -573,3 +573,227 @@ def test_cancelling_this_occurrence_or_all_later_ones_frees_everyone_on_them(api
     assert again.status_code == 404
     by_volunteer = requests.delete(f"{path}/2027-01-04", headers=sweeper, timeout=15)
     assert by_volunteer.status_code == 403
+
+
+BENTENG, BENTENG_STREET = "150103005001", "150103005"  # only the roster-run test works there
+
+
+def test_a_streets_month_is_filled_in_the_background_and_followed_at_its_location(api):
+    lead = staff(api, BENTENG_STREET)
+    medic = volunteer(api, f"奔腾急救员{uuid.uuid4().hex[:4]}", BENTENG)
+    helper = volunteer(api, f"奔腾志愿者{uuid.uuid4().hex[:4]}", BENTENG)
+    medic_id, helper_id = account_id(api, medic), account_id(api, helper)
+    assert put_profile(
+        api, medic_id, lead, home_community=BENTENG, skills=[{"skill": "first_aid"}]
+    ).ok
+    assert put_profile(api, helper_id, lead, home_community=BENTENG).ok
+    clinic = new_shift(
+        api,
+        "2027-02-03T09:00:00+08:00",
+        "2027-02-03T11:00:00+08:00",
+        community=BENTENG,
+        required_skills=["first_aid"],
+    )
+    market = new_shift(
+        api, "2027-02-20T09:00:00+08:00", "2027-02-20T11:00:00+08:00", 2, community=BENTENG
+    )
+    # staff pinned the helper on the market before the run
+    pinned = sign_up(
+        api, market, staff(api, BENTENG), volunteer_id=helper_id, override_reason="集市负责人"
+    )
+    assert pinned.status_code == 201, pinned.text
+
+    body = {"starts_on": "2027-02-01", "ends_on": "2027-02-28", "time_limit_seconds": 5}
+    started = api.post(
+        f"/v1/nodes/{BENTENG_STREET}/roster-runs",
+        json=body,
+        headers={**lead, "Idempotency-Key": f"month-{uuid.uuid4().hex}"},
+    )
+    assert started.status_code == 202, started.text
+    run = started.json()
+    assert started.headers["Location"] == f"/v1/roster-runs/{run['id']}"
+    assert run["status"] == "queued" and run["result"] is None
+
+    def finished():
+        run = api.get(started.headers["Location"], headers=lead).json()
+        return run if run["status"] in ("done", "failed") else None
+
+    done = wait_until(finished, 60, interval=0.5, message="the roster run to finish")
+    assert done["status"] == "done", done
+    assert done["progress"]["stage"] == "done" and done["progress"]["shifts"] == 2
+    result = done["result"]
+    # two open places (the clinic's, and the market's second); the helper cannot take the
+    # market twice, so the medic takes both: the only roster filling both places
+    assert (result["open_places"], result["filled"], result["unfilled"]) == (2, 2, 0)
+    assert result["coverage_optimal"]
+    placed = {(a["shift_id"], a["volunteer_id"]) for a in result["assignments"]}
+    assert placed == {(clinic, medic_id), (market, medic_id)}
+    why = next(a["reasons"] for a in result["assignments"] if a["shift_id"] == clinic)
+    assert any("first_aid" in reason for reason in why)
+    helpers_place = api.get(f"/v1/shifts/{market}", headers=lead).json()
+    assert helpers_place["filled"] == 2
+    listed = api.get(f"/v1/nodes/{BENTENG_STREET}/roster-runs", headers=lead).json()
+    assert run["id"] in [r["id"] for r in listed["items"]]
+
+
+def test_roster_runs_refuse_bad_input_and_callers_out_of_scope_and_change_nothing(api):
+    lead = staff(api, BENTENG_STREET)
+    path = f"/v1/nodes/{BENTENG_STREET}/roster-runs"
+    before = api.get(path, params={"limit": 100}, headers=lead).json()["items"]
+    too_long = api.post(
+        path, json={"starts_on": "2027-02-01", "ends_on": "2027-04-01"}, headers=lead
+    )
+    assert too_long.status_code == 422 and "ends_on" in too_long.json()["errors"]
+    too_slow = api.post(
+        path,
+        json={"starts_on": "2027-02-01", "ends_on": "2027-02-07", "time_limit_seconds": 3600},
+        headers=lead,
+    )
+    assert too_slow.status_code == 422 and "time_limit_seconds" in too_slow.json()["errors"]
+    body = {"starts_on": "2027-02-01", "ends_on": "2027-02-07"}
+    assert api.post(path, json=body, headers=volunteer(api, "x", BENTENG)).status_code == 403
+    assert api.post(path, json=body, headers=staff(api)).status_code == 403
+    assert api.get(path, params={"limit": 100}, headers=lead).json()["items"] == before
+    assert api.get("/v1/roster-runs/ros-nosuchrun", headers=lead).status_code == 404
+    if before:
+        elsewhere = api.get(f"/v1/roster-runs/{before[0]['id']}", headers=staff(api))
+        assert elsewhere.status_code == 404
+
+
+def test_a_repeated_roster_run_request_with_the_same_idempotency_key_starts_one_run(api):
+    lead = staff(api, BENTENG_STREET)
+    headers = {**lead, "Idempotency-Key": f"once-{uuid.uuid4().hex}"}
+    body = {"starts_on": "2027-03-01", "ends_on": "2027-03-07"}
+    path = f"/v1/nodes/{BENTENG_STREET}/roster-runs"
+    first = api.post(path, json=body, headers=headers)
+    second = api.post(path, json=body, headers=headers)
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert first.json()["id"] == second.json()["id"]
+
+
+BABEI, SANSHUNDIAN, HUIMIN = "150103001001", "150103002001", "150103"  # the list tests' own
+
+
+def test_activities_under_a_node_are_listed_by_first_day_filtered_and_page_by_page(api):
+    for community, title, kind, first, last in (
+        (SANSHUNDIAN, "冬季扫雪", "environment", "2027-01-10", "2027-01-12"),
+        (BABEI, "助老集市", "elderly", "2027-01-05", "2027-01-05"),
+        (BABEI, "上下学交通护导", "traffic_post", "2027-01-04", "2027-01-08"),
+    ):
+        body = {
+            "title": title,
+            "kind": kind,
+            "rule": "FREQ=DAILY",
+            "first_day": first,
+            "last_day": last,
+            "windows": [["09:00", "10:00"]],
+            "capacity": 2,
+        }
+        created = api.post(
+            f"/v1/communities/{community}/activities",
+            json=body,
+            headers=staff(api, HUIMIN),
+        )
+        assert created.status_code == 201, created.text
+    reader = volunteer(api, "列表志愿者", HUIMIN)
+    path = f"/v1/nodes/{HUIMIN}/activities"
+    first = api.get(path, params={"limit": 2}, headers=reader).json()
+    rest = api.get(path, params={"limit": 2, "cursor": first["next_cursor"]}, headers=reader)
+    listed = first["items"] + rest.json()["items"]
+    assert [a["title"] for a in listed] == ["上下学交通护导", "助老集市", "冬季扫雪"]
+    assert [a["shift_count"] for a in listed] == [5, 1, 3]
+    assert rest.json()["next_cursor"] is None
+
+    january_tenth = api.get(path, params={"from": "2027-01-09", "to": "2027-01-10"}, headers=reader)
+    assert [a["title"] for a in january_tenth.json()["items"]] == ["冬季扫雪"]
+    elderly = api.get(f"/v1/nodes/{BABEI}/activities", params={"kind": "elderly"}, headers=reader)
+    assert [a["title"] for a in elderly.json()["items"]] == ["助老集市"]
+
+    backwards = api.get(path, params={"from": "2027-02-01", "to": "2027-01-01"}, headers=reader)
+    assert backwards.status_code == 422 and "to" in backwards.json()["errors"]
+    assert api.get(path, params={"cursor": "nonsense"}, headers=reader).status_code == 422
+    assert api.get(path, headers=volunteer(api, "别处的人", LUOYAN)).status_code == 403
+    assert api.get("/v1/nodes/999999/activities", headers=reader).status_code == 404
+
+
+def test_teams_under_a_node_are_listed_with_their_members(api):
+    lead = staff(api, HUIMIN)
+    for community, name, kind in (
+        (BABEI, "巴北我帮你", "community"),
+        (SANSHUNDIAN, "供电公司党员服务队", "partner_unit"),
+    ):
+        body = {"name": name, "kind": kind}
+        if kind == "partner_unit":
+            body["partner_unit"] = "呼和浩特供电公司"
+        created = api.post(f"/v1/communities/{community}/teams", json=body, headers=lead)
+        assert created.status_code == 201, created.text
+        if kind == "community":
+            member = account_id(api, volunteer(api, "巴北队长", BABEI))
+            team = created.json()["id"]
+            put = requests.put(
+                f"{api.url}/v1/teams/{team}/members/{member}",
+                json={"role": "lead"},
+                headers=lead,
+                timeout=15,
+            )
+            assert put.ok
+    reader = volunteer(api, "列表志愿者", HUIMIN)
+    path = f"/v1/nodes/{HUIMIN}/teams"
+    teams = api.get(path, headers=reader).json()["items"]
+    assert sorted(t["name"] for t in teams) == ["供电公司党员服务队", "巴北我帮你"]
+    (ours,) = [t for t in teams if t["name"] == "巴北我帮你"]
+    assert ours["members"] == [{"volunteer_id": member, "role": "lead"}]
+    partners = api.get(path, params={"kind": "partner_unit"}, headers=reader).json()["items"]
+    assert [t["partner_unit"] for t in partners] == ["呼和浩特供电公司"]
+    one = api.get(path, params={"limit": 1}, headers=reader).json()
+    two = api.get(path, params={"limit": 1, "cursor": one["next_cursor"]}, headers=reader).json()
+    assert [t["id"] for t in one["items"] + two["items"]] == [t["id"] for t in teams]
+    assert api.get(path, params={"kind": "club"}, headers=reader).status_code == 422
+    assert api.get(path, headers=volunteer(api, "别处的人", LUOYAN)).status_code == 403
+
+
+def test_care_visit_households_under_a_node_are_listed_overdue_first(api):
+    lead = staff(api, HUIMIN)
+    made = {}
+    for community, label, needs, every in (
+        (BABEI, "巴北小区1号楼 张奶奶", ["empty_nest"], 7),
+        (BABEI, "巴北小区2号楼 刘爷爷", ["disabled"], 30),
+        (SANSHUNDIAN, "三顺店小区 赵奶奶", ["empty_nest", "living_alone"], 14),
+    ):
+        created = api.post(
+            f"/v1/communities/{community}/households",
+            json={"label": label, "needs": needs, "every_days": every},
+            headers=lead,
+        )
+        assert created.status_code == 201, created.text
+        made[label] = created.json()["id"]
+    in_twenty_days = (
+        datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=20)
+    ).isoformat()
+    path = f"/v1/nodes/{HUIMIN}/households"
+    listed = api.get(path, params={"today": in_twenty_days}, headers=lead).json()
+    assert [h["label"] for h in listed["items"]] == [
+        "巴北小区1号楼 张奶奶",  # due after 7 days: 13 days overdue
+        "三顺店小区 赵奶奶",  # 6 days overdue
+        "巴北小区2号楼 刘爷爷",  # due in 10 days
+    ]
+    assert [h["days_overdue"] for h in listed["items"]] == [13, 6, 0]
+    overdue = api.get(path, params={"today": in_twenty_days, "overdue": "true"}, headers=lead)
+    assert [h["id"] for h in overdue.json()["items"]] == [
+        made["巴北小区1号楼 张奶奶"],
+        made["三顺店小区 赵奶奶"],
+    ]
+    on_time = api.get(path, params={"today": in_twenty_days, "overdue": "false"}, headers=lead)
+    assert [h["id"] for h in on_time.json()["items"]] == [made["巴北小区2号楼 刘爷爷"]]
+    alone = api.get(path, params={"need": "living_alone"}, headers=lead).json()["items"]
+    assert [h["id"] for h in alone] == [made["三顺店小区 赵奶奶"]]
+    first = api.get(path, params={"today": in_twenty_days, "limit": 2}, headers=lead).json()
+    rest = api.get(
+        path,
+        params={"today": in_twenty_days, "limit": 2, "cursor": first["next_cursor"]},
+        headers=lead,
+    ).json()
+    assert [h["id"] for h in first["items"] + rest["items"]] == [h["id"] for h in listed["items"]]
+    assert api.get(path, params={"overdue": "maybe"}, headers=lead).status_code == 422
+    assert api.get(path, headers=volunteer(api, "探访志愿者", HUIMIN)).status_code == 403
+    assert api.get(path, headers=staff(api, LUOYAN)).status_code == 403

@@ -264,3 +264,50 @@ def test_a_reminder_is_due_once_for_a_shift_starting_soon(volunteers, heard):
     reminders = [e for e in heard("volunteers.reminder_due") if e.data["shift_id"] == created["id"]]
     assert [e.data["volunteer_id"] for e in reminders] == ["acc-yang"]
     assert 110 <= reminders[0].data["minutes_before"] <= 120
+
+
+def test_a_roster_run_solved_in_the_background_is_announced_when_it_finishes(volunteers, heard):
+    call(
+        volunteers,
+        "put_profile",
+        "acc-qian",
+        {
+            "name": "钱",
+            "home_community": COMMUNITY,
+            "skills": [{"skill": "patrol_lead", "confirmed_by": "acc-staff"}],
+        },
+        "acc-staff",
+    )
+    created = call(
+        volunteers,
+        "create_shift",
+        {
+            "community": COMMUNITY,
+            "title": "春节前社区安全巡查",
+            "starts_at": "2027-02-01T09:00:00+08:00",
+            "ends_at": "2027-02-01T11:00:00+08:00",
+            "capacity": 1,
+            "created_by": "acc-staff",
+            "required_skills": ["patrol_lead"],  # only acc-qian has it
+        },
+    )
+    run = call(
+        volunteers,
+        "start_roster_run",
+        {
+            "node": COMMUNITY,
+            "starts_on": "2027-02-01",
+            "ends_on": "2027-02-28",
+            "requested_by": "acc-staff",
+            "time_limit_seconds": 2,
+        },
+    )
+    assert run["status"] == "queued"
+    # the service's own timer takes the run up; nobody calls it here
+    (filled,) = [e for e in heard("volunteers.roster_filled") if e.data["roster_id"] == run["id"]]
+    assert (filled.data["open_places"], filled.data["filled"], filled.data["unfilled"]) == (1, 1, 0)
+    assert filled.data["requested_by"] == "acc-staff" and filled.community == COMMUNITY
+    (assigned,) = [
+        e for e in heard("volunteers.shift_assigned") if e.data["roster_id"] == run["id"]
+    ]
+    assert (assigned.data["shift_id"], assigned.data["volunteer_id"]) == (created["id"], "acc-qian")

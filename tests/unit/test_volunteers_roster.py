@@ -134,3 +134,29 @@ def test_a_party_members_quota_due_is_pro_rata_of_the_year_minus_hours_served():
     # by 31 Dec the whole quota is due, less what was served
     assert quota_due(36.5, 30, date(2026, 12, 31)) == 6.5
     assert quota_due(36.5, 40, date(2026, 12, 31)) == 0.0
+
+
+def test_a_month_with_someone_holding_more_than_a_weeks_minutes_is_still_balanced():
+    # the veteran already holds 8 whole days (192 h, more minutes than a week has); the
+    # fairness stage must still run, so preferences decide the two open shifts
+    unlimited = Limits(max_hours_per_day=24, max_hours_per_week=168, timezone="UTC")
+    veteran = RosterVolunteer("veteran", limits=unlimited)
+    held = [
+        Held("veteran", shift(f"held-{day}", at(0, day=day), at(0, day=day + 1)))
+        for day in range(1, 9)
+    ]
+    result = solve(
+        [
+            shift("a", at(8, day=20), at(9, day=20), role="traffic"),
+            shift("b", at(10, day=20), at(11, day=20), role="traffic"),
+        ],
+        [
+            veteran,
+            RosterVolunteer("keen", preferred_roles=frozenset({"traffic"})),
+            RosterVolunteer("indifferent"),
+        ],
+        held,
+    )
+    assert result.fairness_applied
+    assert assigned(result) == {("keen", "a"), ("keen", "b")}
+    assert "busiest volunteer as light as possible" in " ".join(result.assignments[0].reasons)

@@ -13,6 +13,8 @@ from ..identity import Principal
 from ..openapi import Operation
 from ..repository import DirectoryRepository
 from ..schemas.volunteers import (
+    ActivityListQuery,
+    ActivityPage,
     ActivityView,
     AnswerBody,
     CancelledOccurrencesView,
@@ -29,7 +31,10 @@ from ..schemas.volunteers import (
     HoursEntryBody,
     HoursEntryView,
     HouseholdBody,
+    HouseholdListQuery,
+    HouseholdPage,
     HouseholdView,
+    ListPageQuery,
     MembershipBody,
     NoShowBody,
     NoShowView,
@@ -38,6 +43,9 @@ from ..schemas.volunteers import (
     RescheduleBody,
     RescheduleView,
     RosterBody,
+    RosterRunBody,
+    RosterRunPage,
+    RosterRunView,
     RosterView,
     ShiftListQuery,
     ShiftPage,
@@ -47,6 +55,8 @@ from ..schemas.volunteers import (
     StatementQuery,
     StatementView,
     TeamBody,
+    TeamListQuery,
+    TeamPage,
     TeamView,
     VisitBody,
     VisitView,
@@ -142,10 +152,37 @@ OPERATIONS = (
     Operation(
         "post",
         "/v1/nodes/{code}/rosters",
-        "Fill the open places of a node's shifts over a horizon automatically and fairly",
+        "Fill the open places of a node's shifts over a small horizon (a community's week) "
+        "automatically and fairly, within this request (at most 7 s of solving)",
         request=RosterBody,
         status=201,
         response=RosterView,
+        tag="volunteers",
+    ),
+    Operation(
+        "post",
+        "/v1/nodes/{code}/roster-runs",
+        "Start filling the open places of a node's shifts over a horizon (up to a street's "
+        "month) in the background; 202 with the run, to follow at its Location",
+        request=RosterRunBody,
+        status=202,
+        response=RosterRunView,
+        tag="volunteers",
+    ),
+    Operation(
+        "get",
+        "/v1/nodes/{code}/roster-runs",
+        "A node's roster runs, newest first (?limit=&cursor=)",
+        request=ListPageQuery,
+        response=RosterRunPage,
+        tag="volunteers",
+    ),
+    Operation(
+        "get",
+        "/v1/roster-runs/{run_id}",
+        "A roster run: status (queued, running, done, failed), progress, and when done the "
+        "places filled and left open and why each volunteer was chosen",
+        response=RosterRunView,
         tag="volunteers",
     ),
     Operation(
@@ -239,6 +276,31 @@ OPERATIONS = (
         "/v1/nodes/{code}/visit-coverage",
         "Care-visit coverage under a node: every household's due date, overdue ones first",
         response=CoverageView,
+        tag="volunteers",
+    ),
+    Operation(
+        "get",
+        "/v1/nodes/{code}/households",
+        "Households registered for care visits under a node, soonest due first "
+        "(?overdue=true|false&need=&today=&limit=&cursor=)",
+        request=HouseholdListQuery,
+        response=HouseholdPage,
+        tag="volunteers",
+    ),
+    Operation(
+        "get",
+        "/v1/nodes/{code}/activities",
+        "Activities under a node by first day (?from=&to=&kind=&limit=&cursor=)",
+        request=ActivityListQuery,
+        response=ActivityPage,
+        tag="volunteers",
+    ),
+    Operation(
+        "get",
+        "/v1/nodes/{code}/teams",
+        "Volunteer teams under a node with their members, by name (?kind=&limit=&cursor=)",
+        request=TeamListQuery,
+        response=TeamPage,
         tag="volunteers",
     ),
     Operation(
@@ -426,6 +488,71 @@ class VolunteerRoutes:
             }
         )
         return 201, RosterView().dump(roster)
+
+    @route("POST", "/v1/nodes/<string:code>/roster-runs")
+    def start_roster_run(self, request, code):
+        principal = self.authenticate(request)
+        access.require_role(principal, access.SHIFT_MANAGERS, "fill rosters")
+        body = read_json(request, RosterRunBody())
+        self._node_in_scope(principal, code)
+        run = self.volunteers.start_roster_run(
+            {
+                "node": code,
+                "starts_on": body["starts_on"].isoformat(),
+                "ends_on": body["ends_on"].isoformat(),
+                "time_limit_seconds": body["time_limit_seconds"],
+                "requested_by": principal.id,
+            },
+            idempotency_key(request),
+        )
+        return 202, RosterRunView().dump(run), {"Location": f"/v1/roster-runs/{run['id']}"}
+
+    @route("GET", "/v1/nodes/<string:code>/roster-runs")
+    def list_roster_runs(self, request, code):
+        principal = self.authenticate(request)
+        access.require_role(principal, access.SHIFT_MANAGERS, "read roster runs")
+        query = read_query(request, ListPageQuery())
+        self._node_in_scope(principal, code)
+        return 200, RosterRunPage().dump(self.volunteers.list_roster_runs(code, query))
+
+    @route("GET", "/v1/roster-runs/<string:run_id>")
+    def get_roster_run(self, request, run_id):
+        principal = self.authenticate(request)
+        access.require_role(principal, access.SHIFT_MANAGERS, "read roster runs")
+        run = self.volunteers.get_roster_run(run_id)
+        with self.kit.unit_of_work() as uow:
+            node = DirectoryRepository(uow.session).node(run["node"])
+        if node is None or not access.covers(principal.scope, node.code, node.ancestors):
+            raise NotFound("roster-run-not-found", f"No roster run {run_id}.")
+        return 200, RosterRunView().dump(run)
+
+    @route("GET", "/v1/nodes/<string:code>/activities")
+    def list_activities(self, request, code):
+        principal = self.authenticate(request)
+        query = read_query(request, ActivityListQuery())
+        self._node_in_scope(principal, code)
+        payload = {
+            **query,
+            "active_from": query["active_from"].isoformat() if query["active_from"] else None,
+            "active_to": query["active_to"].isoformat() if query["active_to"] else None,
+        }
+        return 200, ActivityPage().dump(self.volunteers.list_activities(code, payload))
+
+    @route("GET", "/v1/nodes/<string:code>/teams")
+    def list_teams(self, request, code):
+        principal = self.authenticate(request)
+        query = read_query(request, TeamListQuery())
+        self._node_in_scope(principal, code)
+        return 200, TeamPage().dump(self.volunteers.list_teams(code, query))
+
+    @route("GET", "/v1/nodes/<string:code>/households")
+    def list_households(self, request, code):
+        principal = self.authenticate(request)
+        access.require_role(principal, access.STAFF_ROLES, "read care-visit households")
+        query = read_query(request, HouseholdListQuery())
+        self._node_in_scope(principal, code)
+        payload = {**query, "today": query["today"].isoformat() if query["today"] else None}
+        return 200, HouseholdPage().dump(self.volunteers.list_households(code, payload))
 
     @route("POST", "/v1/shifts/<string:shift_id>/check-code")
     def issue_check_code(self, request, shift_id):

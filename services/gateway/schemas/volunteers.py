@@ -189,18 +189,112 @@ class RosterAssignmentView(Schema):
 
 
 class RosterView(Schema):
+    id = fields.String(metadata={"description": "the roster run (GET /v1/roster-runs/{id})"})
+    node = fields.String()
+    starts_on = fields.String(metadata={"format": "date"})
+    ends_on = fields.String(metadata={"format": "date"})
+    status = fields.String(metadata={"enum": ["done"]})
+    shifts = fields.Integer()
+    volunteers = fields.Integer()
+    open_places = fields.Integer()
+    filled = fields.Integer()
+    unfilled = fields.Integer()
+    dropped = fields.Integer(
+        metadata={"description": "proposals dropped because they no longer held when saved"}
+    )
+    coverage_optimal = fields.Boolean()
+    solver_status = fields.String()
+    fairness_status = fields.String(
+        metadata={"description": "OPTIMAL or FEASIBLE when the work was balanced"}
+    )
+    seconds = fields.Float()
+    assignments = fields.List(fields.Nested(RosterAssignmentView))
+
+
+class RosterRunBody(StrictSchema):
+    starts_on = fields.Date(required=True, metadata={"example": "2026-12-01"})
+    ends_on = fields.Date(required=True, metadata={"example": "2026-12-31"})
+    time_limit_seconds = fields.Float(
+        load_default=30.0,
+        validate=validate.Range(min=1, max=300),
+        metadata={"description": "solving time (a street's month: 30–120 s)"},
+    )
+
+    @validates_schema
+    def _span(self, data, **_kwargs):
+        if "starts_on" in data and "ends_on" in data:
+            if not 0 <= (data["ends_on"] - data["starts_on"]).days <= 31:
+                raise ValidationError("must be 0–31 days after starts_on", "ends_on")
+
+
+class RosterProgressView(Schema):
+    stage = fields.String(metadata={"enum": ["queued", "loading", "solving", "done", "failed"]})
+    shifts = fields.Integer()
+    volunteers = fields.Integer()
+    held_places = fields.Integer()
+    solving_since = fields.String(metadata={"format": "date-time"})
+    time_limit_seconds = fields.Float()
+
+
+class DroppedAssignmentView(Schema):
+    shift_id = fields.String()
+    volunteer_id = fields.String()
+    code = fields.String(metadata={"description": "the sign-up rule it broke when saved"})
+    detail = fields.String()
+
+
+class RosterRunResultView(Schema):
+    shifts = fields.Integer()
+    volunteers = fields.Integer()
+    open_places = fields.Integer(metadata={"description": "places open before the run"})
+    filled = fields.Integer()
+    unfilled = fields.Integer()
+    dropped = fields.Integer()
+    coverage_optimal = fields.Boolean()
+    solver_status = fields.String()
+    fairness_status = fields.String()
+    seconds = fields.Float()
+    assignments = fields.List(fields.Nested(RosterAssignmentView))
+    dropped_assignments = fields.List(fields.Nested(DroppedAssignmentView))
+
+
+class RunErrorView(Schema):
+    code = fields.String()
+    detail = fields.String()
+
+
+class RosterRunView(Schema):
     id = fields.String()
     node = fields.String()
     starts_on = fields.String(metadata={"format": "date"})
     ends_on = fields.String(metadata={"format": "date"})
-    shifts = fields.Integer()
-    open_places = fields.Integer()
-    filled = fields.Integer()
-    unfilled = fields.Integer()
-    coverage_optimal = fields.Boolean()
-    solver_status = fields.String()
-    seconds = fields.Float()
-    assignments = fields.List(fields.Nested(RosterAssignmentView))
+    time_limit_seconds = fields.Float()
+    requested_by = fields.String()
+    status = fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
+    attempts = fields.Integer()
+    created_at = fields.String(metadata={"format": "date-time"})
+    started_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    finished_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    progress = fields.Nested(RosterProgressView)
+    result = fields.Nested(RosterRunResultView, allow_none=True)
+    error = fields.Nested(
+        RunErrorView,
+        allow_none=True,
+        metadata={"description": "why it failed, or the last error before a retry"},
+    )
+
+
+class ListPageQuery(StrictSchema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=400))
+
+
+class RosterRunPage(Schema):
+    items = fields.List(
+        fields.Nested(RosterRunView),
+        metadata={"description": "newest first; results without their assignments"},
+    )
+    next_cursor = fields.String(allow_none=True)
 
 
 class CheckCodeView(Schema):
@@ -456,3 +550,80 @@ class CancelledOccurrencesView(Schema):
     scope = fields.String()
     cancelled_shifts = fields.List(fields.String())
     cancelled_places = fields.Integer()
+
+
+class ActivityListQuery(ListPageQuery):
+    active_from = fields.Date(
+        load_default=None,
+        data_key="from",
+        metadata={"description": "only activities running on or after this day"},
+    )
+    active_to = fields.Date(
+        load_default=None,
+        data_key="to",
+        metadata={"description": "only activities running on or before this day"},
+    )
+    kind = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+
+    @validates_schema
+    def _order(self, data, **_kwargs):
+        first, last = data.get("active_from"), data.get("active_to")
+        if first is not None and last is not None and last < first:
+            raise ValidationError("must not be before from", "to")
+
+
+class ActivitySummaryView(Schema):
+    id = fields.String()
+    community = fields.String()
+    title = fields.String()
+    kind = fields.String()
+    role = fields.String(allow_none=True)
+    place = fields.String(allow_none=True)
+    rule = fields.String()
+    day_filter = fields.String()
+    first_day = fields.String(metadata={"format": "date"})
+    last_day = fields.String(metadata={"format": "date"})
+    windows = fields.List(fields.List(fields.String()))
+    capacity = fields.Integer()
+    required_skills = fields.List(fields.String())
+    shift_count = fields.Integer(metadata={"description": "its shifts that are not cancelled"})
+
+
+class ActivityPage(Schema):
+    items = fields.List(fields.Nested(ActivitySummaryView))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TeamListQuery(ListPageQuery):
+    kind = fields.String(load_default=None, validate=validate.OneOf(["community", "partner_unit"]))
+
+
+class TeamPage(Schema):
+    items = fields.List(fields.Nested(TeamView))
+    next_cursor = fields.String(allow_none=True)
+
+
+class HouseholdListQuery(ListPageQuery):
+    today = fields.Date(load_default=None, metadata={"description": "default: today"})
+    overdue = fields.Boolean(
+        load_default=None,
+        metadata={"description": "true: only overdue households; false: only those on time"},
+    )
+    need = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=40),
+        metadata={"example": "empty_nest"},
+    )
+
+
+class HouseholdItemView(HouseholdView):
+    due_on = fields.String(metadata={"format": "date"})
+    days_overdue = fields.Integer()
+
+
+class HouseholdPage(Schema):
+    today = fields.String(metadata={"format": "date"})
+    items = fields.List(
+        fields.Nested(HouseholdItemView), metadata={"description": "soonest due first"}
+    )
+    next_cursor = fields.String(allow_none=True)

@@ -295,7 +295,17 @@ RULES: tuple[Rule, ...] = (
 )
 
 # feed the local read copy of the directory only
-IGNORED = frozenset({"directory.node_upserted", "directory.role_assigned"})
+IGNORED = frozenset(
+    {
+        "directory.node_upserted",
+        "directory.role_assigned",
+        # staff follow a roster run at GET /v1/roster-runs/{id}; each volunteer it proposes
+        # hears `volunteers.shift_assigned`. Telling the requester needs a subscription in
+        # shared/messaging/subscriptions/notifications.py first.
+        "volunteers.roster_filled",
+        "volunteers.roster_failed",
+    }
+)
 
 _BY_EVENT: dict[str, tuple[Rule, ...]] = {}
 for _rule in RULES:

@@ -82,6 +82,13 @@ class RosterResult:
     seconds: float
     load_minutes: dict[str, int]  # per volunteer, held shifts included
     coverage_seconds: float = 0.0  # time to stage 1's answer (its proof, when optimal)
+    # stage 2 (fairness, then preferences): OPTIMAL or FEASIBLE when it found a roster;
+    # otherwise the stage-1 roster stands and the reasons make no fairness claim
+    fairness_status: str = "NOT_RUN"
+
+    @property
+    def fairness_applied(self) -> bool:
+        return self.fairness_status in ("OPTIMAL", "FEASIBLE")
 
     @property
     def unfilled(self) -> int:
@@ -267,8 +274,16 @@ class RosterProblem:
             v: sum(s.minutes for s in shifts) for v, shifts in self.held_by_volunteer.items()
         }
         total_load = {v: held_minutes.get(v, 0) + load.get(v, 0) for v in self.volunteers}
-        horizon_minutes = 7 * 24 * 60
-        busiest = model.new_int_var(0, horizon_minutes, "busiest")
+        # the most anyone could carry: what they hold plus every shift they are a candidate
+        # for (a month's horizon goes well past a week's minutes)
+        candidate_minutes: dict[str, int] = defaultdict(int)
+        for v, s in x:
+            candidate_minutes[v] += self.shifts[s].minutes
+        most = max(
+            (held_minutes.get(v, 0) + candidate_minutes.get(v, 0) for v in self.volunteers),
+            default=0,
+        )
+        busiest = model.new_int_var(0, max(most, 1), "busiest")
         for v, expr in total_load.items():
             if v in load:
                 model.add(busiest >= expr)
@@ -292,13 +307,14 @@ class RosterProblem:
         solver2.parameters.num_workers = workers
         solver2.parameters.max_time_in_seconds = max(0.1, time_limit - (time.monotonic() - started))
         status2 = solver2.solve(model)
-        chosen = solver2 if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE) else solver
+        fair = status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        chosen = solver2 if fair else solver
         picked = [key for key, var in x.items() if chosen.boolean_value(var)]
         minutes = dict(held_minutes)
         for v, s in picked:
             minutes[v] = minutes.get(v, 0) + self.shifts[s].minutes
         assignments = [
-            Assignment(v, s, self._reasons(self.volunteers[v], self.shifts[s], minutes))
+            Assignment(v, s, self._reasons(self.volunteers[v], self.shifts[s], minutes, fair))
             for v, s in sorted(picked, key=lambda p: (p[1], p[0]))
         ]
         return RosterResult(
@@ -312,10 +328,15 @@ class RosterProblem:
             seconds=time.monotonic() - started,
             load_minutes=minutes,
             coverage_seconds=coverage_seconds,
+            fairness_status=solver2.status_name(status2),
         )
 
     def _reasons(
-        self, volunteer: RosterVolunteer, shift: RosterShift, minutes: dict[str, int]
+        self,
+        volunteer: RosterVolunteer,
+        shift: RosterShift,
+        minutes: dict[str, int],
+        fair: bool = True,
     ) -> tuple[str, ...]:
         reasons = []
         if shift.required_skills:
@@ -328,9 +349,12 @@ class RosterProblem:
         if shift.role and shift.role in volunteer.preferred_roles:
             reasons.append(f"prefers the role {shift.role}")
         hours = minutes.get(volunteer.id, 0) / 60
-        reasons.append(
-            f"{hours:g} h in this roster, keeping the busiest volunteer as light as possible"
-        )
+        if fair:
+            reasons.append(
+                f"{hours:g} h in this roster, keeping the busiest volunteer as light as possible"
+            )
+        else:
+            reasons.append(f"{hours:g} h in this roster (no time was left to balance the load)")
         if volunteer.target_hours > 0:
             reasons.append(f"party-member quota: {volunteer.target_hours:g} h due in this period")
         return tuple(reasons)

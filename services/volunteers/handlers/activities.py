@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from shared.calendar import load_calendar
 from shared.db import utcnow
@@ -17,8 +17,8 @@ from shared.kit import KitHandle
 
 from ..domain.recurrence import RecurrenceError, Series, TimeWindow
 from ..repository import HOLDING, Activity, Shift, ShiftRepository, Signup
-from ..schemas import ActivityInput, ActivityOutput, RescheduleInput
-from .common import load, shift_facts, shift_view
+from ..schemas import ActivityInput, ActivityListInput, ActivityOutput, RescheduleInput
+from .common import decode_cursor, encode_cursor, load, shift_facts, shift_view
 
 MAX_SHIFTS = 2000
 
@@ -259,3 +259,69 @@ def cancel_occurrences(
             "cancelled_shifts": [s.id for s in shifts],
             "cancelled_places": cancelled_places,
         }
+
+
+def list_activities(kit: KitHandle, node: str, query: dict) -> dict:
+    """Activities in the communities under a node, by first day (then id), optionally only
+    those running in a date range or of one kind; cursor pagination."""
+    data = load(ActivityListInput(), query)
+    after = decode_cursor(data["cursor"], 2)
+    statement = select(Activity)
+    if data["active_from"] is not None:
+        statement = statement.where(Activity.last_day >= data["active_from"])
+    if data["active_to"] is not None:
+        statement = statement.where(Activity.first_day <= data["active_to"])
+    if data["kind"] is not None:
+        statement = statement.where(Activity.kind == data["kind"])
+    if after is not None:
+        try:
+            first_day = date.fromisoformat(after[0])
+        except ValueError:
+            decode_cursor("", 2)  # the same 422 as any other foreign cursor
+        statement = statement.where(
+            or_(
+                Activity.first_day > first_day,
+                and_(Activity.first_day == first_day, Activity.id > after[1]),
+            )
+        )
+    with kit.unit_of_work() as uow:
+        repo = ShiftRepository(uow.session)
+        if repo.node(node) is None:
+            raise NotFound("node-not-found", f"No directory node {node}.")
+        statement = statement.where(Activity.community.in_(repo.communities_under(node)))
+        page = list(
+            uow.session.scalars(
+                statement.order_by(Activity.first_day, Activity.id).limit(data["limit"] + 1)
+            )
+        )
+        more, page = len(page) > data["limit"], page[: data["limit"]]
+        counts = {
+            activity_id: count
+            for activity_id, count in uow.session.execute(
+                select(Shift.activity_id, func.count())
+                .where(Shift.activity_id.in_([a.id for a in page]), Shift.cancelled_at.is_(None))
+                .group_by(Shift.activity_id)
+            )
+        }
+    items = [
+        {
+            "id": a.id,
+            "community": a.community,
+            "title": a.title,
+            "kind": a.kind,
+            "role": a.role,
+            "place": a.place,
+            "rule": a.rule,
+            "day_filter": a.day_filter,
+            "first_day": a.first_day.isoformat(),
+            "last_day": a.last_day.isoformat(),
+            "windows": [list(w) for w in a.windows],
+            "capacity": a.capacity,
+            "required_skills": list(a.required_skills or ()),
+            "shift_count": counts.get(a.id, 0),
+        }
+        for a in page
+    ]
+    last = page[-1] if page else None
+    cursor = encode_cursor(last.first_day.isoformat(), last.id) if more and last else None
+    return {"items": items, "next_cursor": cursor}

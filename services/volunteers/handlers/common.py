@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime, timedelta
 
 from marshmallow import Schema, ValidationError
@@ -126,3 +128,27 @@ def volunteer_of(shifts: ShiftRepository, volunteer_id: str) -> Volunteer:
         shifts=tuple(slot(s) for s in shifts.shifts_of_volunteer(volunteer_id)),
         limits=limits_of(profile),
     )
+
+
+def encode_cursor(*parts: str) -> str:
+    """An opaque list cursor: the sort key of the last item given out."""
+    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode()
+
+
+def decode_cursor(cursor: str | None, count: int) -> list[str] | None:
+    """The sort key in a cursor this API gave out; a clear 422 for anything else."""
+    if cursor is None:
+        return None
+    try:
+        parts = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except (ValueError, TypeError, UnicodeDecodeError):
+        parts = None
+    if (
+        not isinstance(parts, list)
+        or len(parts) != count
+        or not all(isinstance(p, str) for p in parts)
+    ):
+        raise ValidationFailed(
+            "invalid-cursor", "The cursor is not one this API gave out.", {"cursor": ["unknown"]}
+        )
+    return parts

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from shared.db import utcnow
 from shared.errors import NotFound
 from shared.kit import KitHandle
 
 from ..repository import ShiftRepository, Team, TeamMembership
-from ..schemas import MembershipInput, TeamInput
-from .common import load
+from ..schemas import MembershipInput, TeamInput, TeamListInput
+from .common import decode_cursor, encode_cursor, load
 
 
 def _team_view(team: Team, members: list[TeamMembership]) -> dict:
@@ -66,3 +66,37 @@ def set_membership(kit: KitHandle, team_id: str, volunteer_id: str, payload: dic
         membership.role = data["role"]
         uow.commit()
     return get_team(kit, team_id)
+
+
+def list_teams(kit: KitHandle, node: str, query: dict) -> dict:
+    """Teams in the communities under a node, with their members, by name (then id);
+    cursor pagination."""
+    data = load(TeamListInput(), query)
+    after = decode_cursor(data["cursor"], 2)
+    statement = select(Team)
+    if data["kind"] is not None:
+        statement = statement.where(Team.kind == data["kind"])
+    if after is not None:
+        name, team_id = after
+        statement = statement.where(
+            or_(Team.name > name, and_(Team.name == name, Team.id > team_id))
+        )
+    with kit.unit_of_work() as uow:
+        repo = ShiftRepository(uow.session)
+        if repo.node(node) is None:
+            raise NotFound("node-not-found", f"No directory node {node}.")
+        statement = statement.where(Team.community.in_(repo.communities_under(node)))
+        page = list(
+            uow.session.scalars(statement.order_by(Team.name, Team.id).limit(data["limit"] + 1))
+        )
+        more, page = len(page) > data["limit"], page[: data["limit"]]
+        members: dict[str, list[TeamMembership]] = {team.id: [] for team in page}
+        for membership in uow.session.scalars(
+            select(TeamMembership).where(TeamMembership.team_id.in_(list(members)))
+        ):
+            members[membership.team_id].append(membership)
+    last = page[-1] if page else None
+    return {
+        "items": [_team_view(team, members[team.id]) for team in page],
+        "next_cursor": encode_cursor(last.name, last.id) if more and last else None,
+    }

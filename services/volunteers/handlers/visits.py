@@ -14,8 +14,8 @@ from shared.kit import KitHandle
 
 from ..domain import visits
 from ..repository import CareHousehold, CareVisit, ShiftRepository
-from ..schemas import HouseholdInput, VisitInput
-from .common import load
+from ..schemas import HouseholdInput, HouseholdListInput, VisitInput
+from .common import decode_cursor, encode_cursor, load
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -133,4 +133,61 @@ def visit_coverage(kit: KitHandle, node: str, today: str | None = None) -> dict:
             }
             for c in report
         ],
+    }
+
+
+def list_households(kit: KitHandle, node: str, query: dict) -> dict:
+    """Households registered for care visits under a node, soonest due first (so the most
+    overdue lead), optionally only overdue ones (`overdue=true`), those not overdue
+    (`overdue=false`) or those with one need; cursor pagination."""
+    data = load(HouseholdListInput(), query)
+    day = data["today"] or datetime.now(ZONE).date()
+    after = decode_cursor(data["cursor"], 2)
+    if after is not None:
+        try:
+            after_key = (date.fromisoformat(after[0]), after[1])
+        except ValueError:
+            decode_cursor("", 2)  # the same 422 as any other foreign cursor
+    with kit.unit_of_work() as uow:
+        repo = ShiftRepository(uow.session)
+        if repo.node(node) is None:
+            raise NotFound("node-not-found", f"No directory node {node}.")
+        households = list(
+            uow.session.scalars(
+                select(CareHousehold).where(
+                    CareHousehold.community.in_(repo.communities_under(node))
+                )
+            )
+        )
+    report = visits.coverage([_domain(h) for h in households], day)
+    if data["need"] is not None:
+        report = [c for c in report if data["need"] in c.household.needs]
+    if data["overdue"] is not None:
+        report = [c for c in report if c.overdue == data["overdue"]]
+    if after is not None:
+        report = [c for c in report if (c.due_on, c.household.id) > after_key]
+    page = report[: data["limit"]]
+    more = len(report) > data["limit"]
+    last = page[-1] if page else None
+    return {
+        "today": day.isoformat(),
+        "items": [
+            {
+                "id": c.household.id,
+                "community": c.household.community,
+                "label": c.household.label,
+                "needs": list(c.household.needs),
+                "every_days": c.household.every_days,
+                "registered_on": c.household.registered_on.isoformat(),
+                "last_visit_on": (
+                    c.household.last_visit_on.isoformat() if c.household.last_visit_on else None
+                ),
+                "due_on": c.due_on.isoformat(),
+                "days_overdue": c.days_overdue,
+            }
+            for c in page
+        ],
+        "next_cursor": (
+            encode_cursor(last.due_on.isoformat(), last.household.id) if more and last else None
+        ),
     }
