@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from shared.errors import Conflict
+from shared.errors import Conflict, PavilionError
 from shared.events import CATALOGUE, Envelope
 
 from .kit_tables import idempotency_keys, inbox, outbox
@@ -133,19 +133,27 @@ class UnitOfWork:
             )
         return row.result
 
-    def remember_result(self, scope: str, key: str | None, request: Any, result: Any) -> None:
+    def remember_result(self, scope: str, key: str | None, request: Any, result: Any) -> bool:
+        """Store the result for this key; False when the key is already stored (the caller
+        must then roll back and answer with the stored result).
+
+        One `INSERT ... ON CONFLICT DO NOTHING`: on PostgreSQL a concurrent first request with
+        the same key makes this wait until that one commits (then False) or rolls back."""
         if not key:
-            return
+            return True
         assert self.session is not None
-        self.session.execute(
-            insert(idempotency_keys).values(
-                scope=scope,
-                key=key,
-                request_hash=request_hash(request),
-                result=result,
-                created_at=utcnow(),
-            )
-        )
+        values = {
+            "scope": scope,
+            "key": key,
+            "request_hash": request_hash(request),
+            "result": result,
+            "created_at": utcnow(),
+        }
+        dialect = self.engine.dialect.name
+        statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(
+            idempotency_keys
+        ).values(**values)
+        return self.session.execute(statement.on_conflict_do_nothing()).rowcount == 1
 
 
 def request_hash(request: Any) -> str:
@@ -162,24 +170,32 @@ def run_idempotent(
 ) -> tuple[Any, bool]:
     """Run `action` in a unit of work once per idempotency key; returns (result, replayed).
 
-    A retry with the same key gets the stored first result. Two concurrent first requests
-    with the same key race on the key's primary key: the loser rolls back and returns the
-    winner's result.
+    A retry with the same key gets the stored first result. The common case — a new key —
+    costs one statement: the action runs, then its result is stored with
+    `INSERT ... ON CONFLICT DO NOTHING` in the same transaction. When the key was already
+    stored (a retry, or a concurrent first request that committed first), the action's work
+    is rolled back and the stored result returned. A retry whose action now fails (the first
+    request took the last place, the catalogue changed since) also gets the stored result.
     """
-    from sqlalchemy.exc import IntegrityError
-
-    for _ in range(2):
+    if not key:
         with make_uow() as uow:
-            prior = uow.remembered_result(scope, key, request)
-            if prior is not None:
-                return prior, True
             result = action(uow)
-            uow.remember_result(scope, key, request, result)
-            try:
-                uow.commit()
-            except IntegrityError:
-                if not key:
-                    raise
-                continue
+            uow.commit()
             return result, False
+    with make_uow() as uow:
+        try:
+            result = action(uow)
+        except PavilionError:
+            uow.session.rollback()
+            prior = uow.remembered_result(scope, key, request)
+            if prior is None:
+                raise
+            return prior, True
+        if uow.remember_result(scope, key, request, result):
+            uow.commit()
+            return result, False
+        # the key is taken: leaving the block rolls the action back
+        prior = uow.remembered_result(scope, key, request)
+        if prior is not None:
+            return prior, True
     raise Conflict("idempotency-key-in-use", "A request with this Idempotency-Key is in progress.")

@@ -2,7 +2,8 @@
 
 Two paths lead to the broker:
 - the fast path: right after a commit the unit of work hands its events to `enqueue`; one
-  green thread publishes them in order and marks them published in one UPDATE per batch;
+  green thread publishes them in order, waits once for the broker's confirms of the whole
+  batch, and marks them published in one UPDATE per batch;
 - the sweep: every `outbox_sweep_interval` seconds, rows still unpublished after
   `outbox_grace` seconds (a crash between commit and publish, a broker outage) are locked with
   `FOR UPDATE SKIP LOCKED` (on PostgreSQL, so replicas share the work), published and marked.
@@ -31,7 +32,9 @@ from .publisher import ConfirmedPublisher
 
 log = get_logger(__name__)
 BATCH = 200
-LANES = 4  # concurrent publishers on the fast path
+# publishers on the fast path; each batch waits for its broker confirms once, so one lane
+# keeps up with far more than the service can commit (and keeps the commit order)
+LANES = 1
 HOUSEKEEPING_EVERY = 60  # sweeps
 
 
@@ -66,6 +69,7 @@ class OutboxRelay:
         for thread in self._threads:
             thread.kill()
         self._threads = []
+        self.publisher.close()
 
     # -- fast path ----------------------------------------------------------------------------
     def enqueue(self, events: list[Envelope]) -> None:
@@ -83,19 +87,16 @@ class OutboxRelay:
                     batch.append(lane.get_nowait())
                 except Empty:
                     break
-            sent = []
-            for envelope in batch:
-                try:
-                    self.publisher.publish_event(envelope.to_message())
-                except Exception as exc:  # broker down: the rest of the batch waits for the sweep
-                    log.warning(
-                        "outbox.publish_deferred",
-                        event_id=envelope.id,
-                        deferred=len(batch) - len(sent),
-                        error=str(exc),
-                    )
-                    break
-                sent.append(envelope.id)
+            try:
+                sent = self.publisher.publish_events([e.to_message() for e in batch])
+            except Exception as exc:  # broker down: the batch waits for the sweep
+                log.warning(
+                    "outbox.publish_deferred",
+                    event_id=batch[0].id,
+                    deferred=len(batch),
+                    error=str(exc),
+                )
+                continue
             self._mark_published(sent)
 
     def _mark_published(self, ids: list[str]) -> None:
@@ -180,13 +181,11 @@ class OutboxRelay:
                 query = query.with_for_update(skip_locked=True)
             rows = connection.execute(query).all()
             sent = []
-            for row in rows:
+            if rows:
                 try:
-                    self.publisher.publish_event(row.message)
-                except Exception as exc:
-                    log.warning("outbox.sweep_publish_failed", event_id=row.id, error=str(exc))
-                    break  # keep order; try again next sweep
-                sent.append(row.id)
+                    sent = self.publisher.publish_events([row.message for row in rows])
+                except Exception as exc:  # try again next sweep
+                    log.warning("outbox.sweep_publish_failed", event_id=rows[0].id, error=str(exc))
             if sent:
                 connection.execute(
                     update(outbox)

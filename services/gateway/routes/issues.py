@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from shared.errors import Forbidden, NotFound, ValidationFailed
 
 from .. import access
-from ..api import idempotency_key, read_json, read_query, route
+from ..api import idempotency_key, read_json, read_query, route, schema_of
 from ..directory import covers
 from ..identity import Principal
 from ..openapi import Operation
@@ -233,7 +233,7 @@ class IssueRoutes:
     def report_issue(self, request, code):
         principal = self.authenticate(request)
         access.require_role(principal, access.REPORTING_ROLES, "report issues")
-        body = read_json(request, ReportIssueBody())
+        body = read_json(request, ReportIssueBody)
         key = idempotency_key(request)
         with self.kit.unit_of_work() as uow:
             repo = DirectoryRepository(uow.session)
@@ -267,7 +267,8 @@ class IssueRoutes:
             },
             key,
         )
-        return 201, IssueView().dump(issue), {"Location": f"/v1/issues/{issue['id']}"}
+        view = schema_of(IssueView).dump(issue)
+        return 201, view, {"Location": f"/v1/issues/{issue['id']}"}
 
     @route("GET", "/v1/communities/<string:code>/issues/similar")
     def similar_issues(self, request, code):

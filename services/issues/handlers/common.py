@@ -3,10 +3,14 @@ of a community, the view of an issue, and the payload of transition events."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC
+from weakref import WeakKeyDictionary
 
 from marshmallow import ValidationError
+from sqlalchemy import event
+from sqlalchemy.orm import Session, object_session
 
 from shared.calendar import load_calendar
 from shared.errors import NotFound
@@ -14,7 +18,14 @@ from shared.errors import ValidationFailed as Invalid
 
 from ..domain import catalogue as catalogue_rules
 from ..domain.lifecycle import REPORTER, STAFF, allowed_actions, coarse_status
-from ..repository import Issue, IssueRepository
+from ..domain.routing import Node
+from ..repository import (
+    CatalogueOverride,
+    DirectoryNode,
+    Issue,
+    IssueRepository,
+    RoleAssignment,
+)
 
 STAFF_ROLES = frozenset(
     {"grid_worker", "social_worker", "party_secretary", "committee_member", "admin"}
@@ -79,15 +90,106 @@ def require_issue(issues: IssueRepository, issue_id: str, viewer: Viewer, lock=F
     return issue
 
 
+class ReadCache:
+    """Rows that change rarely but are read on every report, kept per database (engine) and
+    key for `ttl` seconds.
+
+    A write of one of `models` through this process empties the cache of its database when
+    it is flushed and again when its transaction ends, and nothing is cached while a
+    transaction that wrote one is open, so this process never serves what it changed from
+    before the change, nor anything uncommitted. Other replicas see a change after at most
+    `ttl` seconds."""
+
+    def __init__(self, name: str, ttl: float, *models) -> None:
+        self.flag = f"pavilion.cache.{name}.written"
+        self.ttl = ttl
+        self.models = models
+        self._state: WeakKeyDictionary = WeakKeyDictionary()  # engine -> [generation, values]
+        for model in models:
+            for kind in ("after_insert", "after_update", "after_delete"):
+                event.listen(model, kind, self._written)
+        event.listen(Session, "after_transaction_end", self._transaction_ended)
+
+    def get(self, session: Session, key, load):
+        """The value for `key`: cached, or `load()` (then cached)."""
+        if self.flag not in session.info and any(
+            isinstance(row, self.models) for row in (*session.new, *session.dirty, *session.deleted)
+        ):
+            session.flush()  # a pending write of this transaction must not be read around
+        if session.info.get(self.flag):
+            return load()
+        engine = session.get_bind()
+        state = self._state.get(engine)
+        if state is None:
+            state = self._state.setdefault(engine, [0, {}])
+        generation, values = state
+        now = time.monotonic()
+        hit = values.get(key)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        value = load()
+        if state[0] == generation and not session.info.get(self.flag):
+            values[key] = (now, value)  # unless a write came in while it loaded
+        return value
+
+    def forget(self, engine) -> None:
+        state = self._state.get(engine)
+        if state is not None:
+            state[0] += 1
+            state[1] = {}
+
+    def _written(self, _mapper, connection, target) -> None:
+        session = object_session(target)
+        if session is not None:
+            session.info[self.flag] = True
+        self.forget(connection.engine)
+
+    def _transaction_ended(self, session: Session, transaction) -> None:
+        if transaction.parent is None and session.info.pop(self.flag, None):
+            self.forget(session.get_bind())
+
+
+CACHE_TTL = 5.0
+# the resolved catalogue per community: two queries and a deep copy of the district default
+CATALOGUES = ReadCache("catalogue", CACHE_TTL, CatalogueOverride)
+# the local copy of the directory (nodes, who holds which role where), read to route reports
+DIRECTORY = ReadCache("directory", CACHE_TTL, DirectoryNode, RoleAssignment)
+
+
 def community_catalogue(issues: IssueRepository, community: str) -> list[dict]:
-    """The categories a community offers: district default, then each node's overrides."""
-    node = issues.node(community)
-    chain = [*(node.ancestors if node else []), community]
-    overrides = [
-        catalogue_rules.Override(row.node, row.code, row.mode, row.definition)
-        for row in issues.overrides(chain)
-    ]
-    return catalogue_rules.resolve(catalogue_rules.district_default(), overrides)
+    """The categories a community offers: district default, then each node's overrides.
+
+    Shared between callers (cached): read it, never change it."""
+
+    def resolve() -> list[dict]:
+        node = issues.node(community)
+        chain = [*(node.ancestors if node else []), community]
+        overrides = [
+            catalogue_rules.Override(row.node, row.code, row.mode, row.definition)
+            for row in issues.overrides(chain)
+        ]
+        return catalogue_rules.resolve(catalogue_rules.district_default(), overrides)
+
+    return CATALOGUES.get(issues.session, community, resolve)
+
+
+def directory_node(issues: IssueRepository, code: str) -> Node | None:
+    """A node of the local directory copy (cached), as routing sees it."""
+
+    def load() -> Node | None:
+        row = issues.node(code)
+        return row and Node(row.code, row.kind, row.parent, tuple(row.ancestors))
+
+    return DIRECTORY.get(issues.session, ("node", code), load)
+
+
+def role_holders(issues: IssueRepository, role: str, node: str) -> list[str]:
+    """Account ids holding `role` at `node`, in routing order (cached)."""
+    return DIRECTORY.get(
+        issues.session,
+        ("holders", role, node),
+        lambda: tuple(h.account_id for h in issues.holders(role, node)),
+    )
 
 
 def mask_phone(phone: str | None) -> str | None:

@@ -15,13 +15,16 @@ from shared.logging import get_logger
 from ..domain import catalogue as catalogue_rules
 from ..domain import dedup
 from ..domain.lifecycle import OPEN_STATUSES
-from ..domain.routing import Location, LocationError, Node, resolve_grid, route
+from ..domain.routing import Location, LocationError, resolve_grid, route
 from ..domain.sla import start_clock
 from ..repository import Issue, IssueHistory, IssueRepository
 from ..schemas import IssueOutput, ReportIssueInput
-from .common import calendar, community_catalogue, load, view
+from .common import calendar, community_catalogue, directory_node, load, role_holders, view
 
 log = get_logger(__name__)
+# built once: making a marshmallow schema costs more than loading a report with it
+REPORT_INPUT = ReportIssueInput()
+ISSUE_OUTPUT = IssueOutput()
 
 
 def _check_category(issues: IssueRepository, data: dict) -> dict:
@@ -51,23 +54,19 @@ def _check_category(issues: IssueRepository, data: dict) -> dict:
 def report_issue(kit: KitHandle, payload: dict, idempotency_key: str | None = None) -> dict:
     """Receive an issue (by the resident, by staff on their behalf, or by a partner), check it
     against the community's catalogue, route it, start its SLA clocks and announce it."""
-    data = load(ReportIssueInput(), payload)
+    data = load(REPORT_INPUT, payload)
     scope = f"report_issue:{data['reporter_id']}"
 
     def receive(uow) -> dict:
         issues = IssueRepository(uow.session)
         category = _check_category(issues, data)
 
-        def find_node(code: str) -> Node | None:
-            row = issues.node(code)
-            return row and Node(row.code, row.kind, row.parent, tuple(row.ancestors))
-
         location = Location(data["community"], data["grid"], data["compound"], data["building"])
         try:
-            grid = resolve_grid(location, find_node)
+            grid = resolve_grid(location, lambda code: directory_node(issues, code))
         except LocationError as exc:
             raise Invalid("invalid-location", str(exc)) from None
-        holders = lambda role, node: [h.account_id for h in issues.holders(role, node)]  # noqa: E731
+        holders = lambda role, node: role_holders(issues, role, node)  # noqa: E731
         if category["assignee_role"] == "social_worker":
             assignment = route(None, data["community"], holders)
         else:
@@ -127,9 +126,14 @@ def report_issue(kit: KitHandle, payload: dict, idempotency_key: str | None = No
                 at=now,
             )
         )
-        for clock in (response, resolution):
-            issues.set_alarm(issue.id, f"{clock.kind}_warning", clock.warn_at)
-            issues.set_alarm(issue.id, f"{clock.kind}_breach", clock.due_at)
+        issues.add_alarms(
+            issue.id,
+            {
+                f"{clock.kind}_{moment}": at
+                for clock in (response, resolution)
+                for moment, at in (("warning", clock.warn_at), ("breach", clock.due_at))
+            },
+        )
         uow.publish(
             "issues.issue_reported",
             {
@@ -152,7 +156,7 @@ def report_issue(kit: KitHandle, payload: dict, idempotency_key: str | None = No
             community=issue.community,
             subject=issue.id,
         )
-        return IssueOutput().dump(view(issue))
+        return ISSUE_OUTPUT.dump(view(issue))
 
     result, replayed = run_idempotent(kit.unit_of_work, scope, idempotency_key, payload, receive)
     log.info(
