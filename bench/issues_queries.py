@@ -5,7 +5,7 @@ year and a filtered, paginated list, over 1,000,000 issues in 500 communities.
 
 Creates (once) and reuses the database `pavilion_bench_issues` (BENCH_ISSUES_DATABASE_URL to
 choose another), fills it with generated issues, then prints p50/p99 per query. It prints
-figures; it asserts nothing (targets are read, not enforced, see docs/perf-issues.md).
+figures; it asserts nothing (targets are read, not enforced, see docs/performance.md).
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from datetime import UTC, datetime
 from sqlalchemy import create_engine, text
 
 from services.issues import handlers
+from services.issues.figures_repository import rebuild
+from services.issues.repository import IssueRepository
+from shared.calendar import load_calendar
 from shared.db import UnitOfWork, create_db_engine
 from shared.db.migrations import upgrade
 
@@ -127,8 +130,22 @@ def fill(engine, issues: int) -> None:
             {"n": COMMUNITIES, "issues": issues},
         )
         print(f"  inserted in {time.perf_counter() - started:.1f} s", flush=True)
+        # a bulk load bypasses the service: build the figures rollup from the issues
+        started = time.perf_counter()
+        rebuild(connection, load_calendar().timezone, batch=20_000)
+        print(f"  figures rollup rebuilt in {time.perf_counter() - started:.1f} s", flush=True)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE issues"))
+
+
+def scan_figures(kit: Kit, start: datetime, end: datetime) -> None:
+    """What the figures cost before the rollup: one aggregate over every issue of the period,
+    and the durations for the medians."""
+    with kit.unit_of_work() as uow:
+        issues = IssueRepository(uow.session)
+        communities = issues.communities_under(DISTRICT)
+        issues.figure_counts(communities, start, end, datetime.now(UTC))
+        issues.durations(communities, start, end)
 
 
 def measure(label: str, runs: int, action) -> None:
@@ -155,10 +172,21 @@ def main() -> None:
     start, end = (moment.isoformat() for moment in YEAR)
     worker = {"id": "w1", "role": "admin"}
     print(f"{args.runs} runs each, PostgreSQL, {args.issues} issues, {COMMUNITIES} communities")
+    local_year = ("2026-01-01T00:00:00+08:00", "2027-01-01T00:00:00+08:00")
     measure(
-        "district figures for 2026 (rates, medians, 500 communities)",
+        "district figures, 2026 in local time (12 whole months)",
+        args.runs,
+        lambda: handlers.figures(kit, DISTRICT, *local_year),
+    )
+    measure(
+        "district figures, 2026 in UTC (11 months + 2 edges)",
         args.runs,
         lambda: handlers.figures(kit, DISTRICT, start, end),
+    )
+    measure(
+        "baseline: the same over the issues (aggregate, no rollup)",
+        max(3, args.runs // 10),
+        lambda: scan_figures(kit, *YEAR),
     )
 
     def list_three_pages() -> None:

@@ -77,6 +77,8 @@ class Issue(Base):
     redo_count: Mapped[int] = mapped_column(Integer, default=0)
     callback_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # added by 0005: what this issue last added to its month's figures (figures_rollup.py)
+    figure_mark: Mapped[list | None] = mapped_column(JSON)
 
     __table_args__ = (
         Index("ix_issues_community_reported", "community", "reported_at"),
@@ -272,6 +274,13 @@ class IssueRepository:
         elif alarm.fired_at is None:
             alarm.due_at = due_at
 
+    def add_alarms(self, issue_id: str, due: dict[str, datetime]) -> None:
+        """The first alarms of a new issue, by kind (it has none yet: nothing to look up)."""
+        self.session.add_all(
+            SlaAlarm(issue_id=issue_id, kind=kind, due_at=at, fired_at=None)
+            for kind, at in due.items()
+        )
+
     def cancel_alarms(self, issue_id: str, kinds: tuple[str, ...]) -> None:
         self.session.execute(
             delete(SlaAlarm).where(
@@ -443,38 +452,17 @@ class IssueRepository:
             (row[0], tuple(int(v or 0) for v in row[1:])) for row in self.session.execute(query)
         ]
 
-    def median_hours(self, communities: list[str], start: datetime, end: datetime) -> dict:
-        """Median hours from report to response and to resolution (None when there is none)."""
-        where = (
-            Issue.community.in_(communities),
-            Issue.reported_at >= start,
-            Issue.reported_at < end,
-        )
-        if self.session.bind.dialect.name == "postgresql":
-            answer = {}
-            for key, column in (("respond", Issue.accepted_at), ("resolve", Issue.resolved_at)):
-                seconds = func.extract("epoch", column - Issue.reported_at)
-                value = self.session.scalar(
-                    select(func.percentile_cont(0.5).within_group(seconds)).where(
-                        *where, column.is_not(None)
-                    )
-                )
-                answer[key] = None if value is None else round(float(value) / 3600, 2)
-            return answer
-        rows = self.session.execute(
-            select(Issue.reported_at, Issue.accepted_at, Issue.resolved_at).where(*where)
+    def durations(self, communities: list[str], start: datetime, end: datetime):
+        """(reported_at, accepted_at, resolved_at) of the issues reported in [start, end)
+        that were accepted or resolved (for the medians of a period's edges)."""
+        return self.session.execute(
+            select(Issue.reported_at, Issue.accepted_at, Issue.resolved_at).where(
+                Issue.community.in_(communities),
+                Issue.reported_at >= start,
+                Issue.reported_at < end,
+                or_(Issue.accepted_at.is_not(None), Issue.resolved_at.is_not(None)),
+            )
         ).all()
-        from .domain.rates import median
-
-        def hours(pairs):
-            values = [(b - a).total_seconds() / 3600 for a, b in pairs if b is not None]
-            found = median(values)
-            return None if found is None else round(found, 2)
-
-        return {
-            "respond": hours((r[0], r[1]) for r in rows),
-            "resolve": hours((r[0], r[2]) for r in rows),
-        }
 
     def role_of(self, account_id: str) -> str | None:
         return self.session.scalars(

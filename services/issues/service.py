@@ -1,6 +1,6 @@
 """The issues service's entry points: each decodes, calls one use case, returns."""
 
-from nameko.timer import Timer
+from nameko.timer import Timer, timer
 
 from shared.errors import EXPECTED_ERRORS
 from shared.kit import DeadLetterOps, ServiceKit
@@ -20,6 +20,8 @@ class SlaTimer(Timer):
 
 
 sla_timer = SlaTimer.decorator
+# how often recorded changes of issues are folded into the monthly figures
+FIGURES_FOLD_SECONDS = 5
 
 
 class CouncilEntrypoints:
@@ -183,6 +185,10 @@ class IssuesService(CouncilEntrypoints, DeadLetterOps):
     @sla_timer(interval=settings.sla_tick_seconds())
     def sla_tick(self):
         handlers.tick(self.kit)
+
+    @timer(interval=FIGURES_FOLD_SECONDS)
+    def fold_figures(self):
+        handlers.fold_figures(self.kit)
 
     @event_consumer("directory.node_upserted")
     def on_node_upserted(self, event):

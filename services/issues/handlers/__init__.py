@@ -10,7 +10,7 @@ from . import deliberation, projects
 from .directory import record_node, record_role
 from .intake import report_issue, similar_issues
 from .lifecycle import act, comment, evaluate, merge, reassign, support
-from .queries import catalogue, figures, get_issue, list_issues, put_override
+from .queries import catalogue, figures, fold_figures, get_issue, list_issues, put_override
 from .sla_timer import tick
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "comment",
     "evaluate",
     "figures",
+    "fold_figures",
     "get_issue",
     "list_issues",
     "merge",

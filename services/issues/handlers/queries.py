@@ -12,13 +12,14 @@ from shared.errors import Forbidden, NotFound
 from shared.errors import ValidationFailed as Invalid
 from shared.kit import KitHandle
 
+from .. import figures_repository as figures_store
 from ..deliberation_repository import DeliberationRepository
 from ..domain import catalogue as catalogue_rules
-from ..domain import rates
+from ..domain import figures_rollup, rates
 from ..domain.deliberation.funnel import SATISFIED
 from ..repository import IssueRepository
 from ..schemas import CommentOutput, HistoryOutput, IssueOutput, ListInput, OverrideInput
-from .common import Viewer, community_catalogue, load, require_issue, view
+from .common import Viewer, aware, calendar, community_catalogue, load, require_issue, view
 
 
 def get_issue(kit: KitHandle, issue_id: str, viewer: dict | None = None) -> dict:
@@ -110,21 +111,44 @@ def _period(start: datetime | str, end: datetime | str) -> tuple[datetime, datet
 
 def figures(kit: KitHandle, node: str, start, end, per_community: bool = True) -> dict:
     """The rates leaders rank by for a node and a period (issues reported in it), with each
-    community's own figures (the problem list per community)."""
+    community's own figures (the problem list per community).
+
+    Whole local months of the period are read from the rollup (`figures_repository.py`), the
+    rest from the issues themselves; medians come from duration histograms."""
     start, end = _period(start, end)
     now = utcnow()
+    parts = figures_rollup.split(start, end, calendar().timezone)
     with kit.unit_of_work() as uow:
         issues = IssueRepository(uow.session)
         communities = issues.communities_under(node)
         if not communities:
             raise NotFound("node-not-found", f"No community at or under {node}.")
-        rows = issues.figure_counts(communities, start, end, now)
-        medians = issues.median_hours(communities, start, end)
+        months = figures_store.month_figures(uow.session, communities, parts.months)
+        histograms: dict[str, dict[int, int]] = {"respond": {}, "resolve": {}}
+        summed = months.pop(figures_store.ALL, {})
+        for key in histograms:
+            for bucket, count in summed.get(f"{key}_hist", {}).items():
+                figures_rollup.add_to_histogram(histograms[key], int(bucket), count)
+        by_community = {
+            community: rates.Counts(**{n: found.get(n, 0) for n in figures_rollup.FIELDS})
+            for community, found in months.items()
+        }
+        for edge_start, edge_end in parts.edges:
+            for community, values in issues.figure_counts(communities, edge_start, edge_end, now):
+                by_community[community] = by_community.get(community, rates.Counts()) + (
+                    rates.Counts(*values)
+                )
+            for reported, accepted, resolved in issues.durations(communities, edge_start, edge_end):
+                for key, done in (("respond", accepted), ("resolve", resolved)):
+                    if done is not None:
+                        hours = (aware(done) - aware(reported)).total_seconds() / 3600
+                        figures_rollup.add_to_histogram(
+                            histograms[key], figures_rollup.bucket_of(hours)
+                        )
         verdicts = DeliberationRepository(uow.session).satisfaction_in(communities, start, end)
     total = rates.Counts()
     listed = []
-    for community, values in rows:
-        counts = rates.Counts(*values)
+    for community, counts in by_community.items():
         total = total + counts
         listed.append({"community": community, **rates.figures(counts)})
     listed.sort(key=lambda f: (-(f["response_overdue"] + f["resolution_overdue"]), f["community"]))
@@ -133,8 +157,8 @@ def figures(kit: KitHandle, node: str, start, end, per_community: bool = True) -
         "from": start.isoformat(),
         "to": end.isoformat(),
         **rates.figures(total),
-        "median_hours_to_respond": medians["respond"],
-        "median_hours_to_resolve": medians["resolve"],
+        "median_hours_to_respond": figures_rollup.median_hours(histograms["respond"]),
+        "median_hours_to_resolve": figures_rollup.median_hours(histograms["resolve"]),
         # residents' verdicts on micro-projects (民生微实事) given in the period
         "project_ratings": len(verdicts),
         "project_satisfaction_rate": (
@@ -144,6 +168,18 @@ def figures(kit: KitHandle, node: str, start, end, per_community: bool = True) -
     if per_community:
         answer["communities"] = listed
     return answer
+
+
+def fold_figures(kit: KitHandle) -> int:
+    """Fold the recorded changes of issues into the monthly figures (the timer's job)."""
+    folded = 0
+    while True:
+        with kit.unit_of_work() as uow:
+            count = figures_store.fold(uow.session)
+            uow.commit()
+        folded += count
+        if count < figures_store.FOLD_BATCH:
+            return folded
 
 
 def catalogue(kit: KitHandle, community: str) -> list[dict]:

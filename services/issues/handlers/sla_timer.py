@@ -14,6 +14,7 @@ from shared.db import utcnow
 from shared.kit import KitHandle
 from shared.logging import get_logger
 
+from .. import figures_repository as figures_store
 from .. import settings
 from ..domain import catalogue as catalogue_rules
 from ..domain import lifecycle
@@ -72,6 +73,8 @@ def tick(kit: KitHandle, now=None) -> int:
                 alarm.fired_at = moment
                 if issue is not None:
                     _fire(uow, issues, issue, alarm, moment)
+                    if alarm.kind.endswith("_breach"):  # now overdue: the figures change
+                        figures_store.refresh(uow.session, issue, moment)
             uow.commit()
             fired += len(alarms)
             log.info("sla.fired", count=len(alarms))

@@ -1,0 +1,181 @@
+"""What one issue adds to the figures of its community and month, so that leaders' figures are
+read from a small rollup instead of scanning every issue of the period.
+
+Each issue's *contribution* is the `rates.Counts` it adds (0 or 1 each) and the histogram
+buckets of its time to respond and to resolve. The issues service keeps, per community and
+local month of the report, the sum of the contributions of its issues: when an issue changes,
+its new contribution replaces the one it had added before (stored on the issue). The formulas
+are those of `docs/metrics.md`, the same as the aggregate query over raw issues that answers
+the parts of a period not covering whole months (a test holds the two to each other).
+
+Medians come from the summed histograms: buckets grow by 10 % from six minutes, so a median
+is exact to within the width of its bucket (5 % either side, by linear interpolation)."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+FIELDS = (
+    "reported",
+    "responded_in_time",
+    "completed",
+    "evaluated",
+    "solved",
+    "satisfied",
+    "basically_satisfied",
+    "response_overdue",
+    "resolution_overdue",
+)
+NOT_COUNTED = frozenset({"rejected", "merged"})
+
+# upper bounds (hours) of the histogram buckets: [0, 0.1), [0.1, 0.11), ... up to ~2.5 years
+_FIRST, _GROWTH, _COUNT = 0.1, 1.1, 160
+BOUNDS: tuple[float, ...] = tuple(_FIRST * _GROWTH**i for i in range(_COUNT))
+
+
+@dataclass(frozen=True)
+class Contribution:
+    counts: tuple[int, ...]  # in the order of FIELDS
+    respond_bucket: int | None = None
+    resolve_bucket: int | None = None
+
+    def encode(self) -> list[int]:
+        return [*self.counts, _code(self.respond_bucket), _code(self.resolve_bucket)]
+
+    @classmethod
+    def decode(cls, stored: list[int] | None) -> Contribution:
+        if not stored:
+            return NOTHING
+        *counts, respond, resolve = stored
+        return cls(tuple(counts), _uncode(respond), _uncode(resolve))
+
+
+NOTHING = Contribution((0,) * len(FIELDS))
+
+
+def _code(bucket: int | None) -> int:
+    return -1 if bucket is None else bucket
+
+
+def _uncode(code: int) -> int | None:
+    return None if code < 0 else code
+
+
+def bucket_of(hours: float) -> int:
+    """The histogram bucket of a duration (negative durations count as zero)."""
+    return min(bisect.bisect_right(BOUNDS, max(hours, 0.0)), len(BOUNDS))
+
+
+def _hours(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return (end - start).total_seconds() / 3600
+
+
+def _before(a: datetime | None, b: datetime | None) -> bool:
+    """a <= b, false when either is unknown (as SQL's comparison with NULL)."""
+    return a is not None and b is not None and a <= b
+
+
+def _late(done_at: datetime | None, due_at: datetime | None, now: datetime) -> bool:
+    """Not done by the deadline: still open past it, or done after it."""
+    if due_at is None:
+        return False
+    return due_at < now if done_at is None else done_at > due_at
+
+
+def contribution(issue, now: datetime) -> Contribution:
+    """What `issue` (anything with the Issue columns; datetimes aware) adds to its month."""
+    counted = issue.status not in NOT_COUNTED
+    counts = (
+        counted,
+        counted and _before(issue.accepted_at, issue.response_due_at),
+        counted and issue.resolved_at is not None,
+        counted and issue.evaluated_at is not None,
+        counted and issue.evaluated_at is not None and issue.solved is True,
+        counted and issue.satisfaction == "satisfied",
+        counted and issue.satisfaction == "basically_satisfied",
+        counted and _late(issue.accepted_at, issue.response_due_at, now),
+        counted and _late(issue.resolved_at, issue.resolution_due_at, now),
+    )
+    respond = _hours(issue.reported_at, issue.accepted_at)
+    resolve = _hours(issue.reported_at, issue.resolved_at)
+    return Contribution(
+        tuple(int(bool(c)) for c in counts),
+        None if respond is None else bucket_of(respond),
+        None if resolve is None else bucket_of(resolve),
+    )
+
+
+def month_of(moment: datetime, zone: str) -> str:
+    """The local month ('2026-03') an issue reported at `moment` is filed under."""
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m")
+
+
+@dataclass(frozen=True)
+class Split:
+    """A period as whole local months (read from the rollup) and the edges before and after
+    them (read from the issues themselves)."""
+
+    months: tuple[str, ...]
+    edges: tuple[tuple[datetime, datetime], ...]
+
+
+def split(start: datetime, end: datetime, zone: str) -> Split:
+    tz = ZoneInfo(zone)
+    local_start = start.astimezone(tz)
+    first = date(local_start.year, local_start.month, 1)
+    if datetime.combine(first, time(), tz) < start:
+        first = _next_month(first)
+    months, edges = [], []
+    cursor = first
+    while datetime.combine(_next_month(cursor), time(), tz) <= end:
+        months.append(cursor.strftime("%Y-%m"))
+        cursor = _next_month(cursor)
+    if not months:
+        return Split((), ((start, end),))
+    months_start = datetime.combine(first, time(), tz)
+    months_end = datetime.combine(cursor, time(), tz)
+    if start < months_start:
+        edges.append((start, months_start))
+    if months_end < end:
+        edges.append((months_end, end))
+    return Split(tuple(months), tuple(edges))
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def add_to_histogram(histogram: dict[int, int], bucket: int | None, count: int = 1) -> None:
+    if bucket is not None:
+        histogram[bucket] = histogram.get(bucket, 0) + count
+
+
+def median_hours(histogram: dict[int, int]) -> float | None:
+    """The median of a histogram of durations, interpolated inside its bucket, in hours
+    rounded to 2 places; None for an empty histogram."""
+    total = sum(count for count in histogram.values() if count > 0)
+    if total == 0:
+        return None
+    middle = total / 2
+    seen = 0
+    for bucket in sorted(histogram):
+        count = histogram[bucket]
+        if count <= 0:
+            continue
+        if seen + count >= middle:
+            low = 0.0 if bucket == 0 else BOUNDS[bucket - 1]
+            high = BOUNDS[bucket] if bucket < len(BOUNDS) else low * _GROWTH
+            share = (middle - seen) / count
+            return round(low + (high - low) * share, 2)
+        seen += count
+    return None  # pragma: no cover - unreachable: the loop reaches the middle
+
+
+def relative_error_bound() -> float:
+    """The widest a median can be off, relative to its value (half a bucket's growth)."""
+    return (_GROWTH - 1) / 2

@@ -1,0 +1,323 @@
+"""The figures rollup: per community and local month, the summed contributions of its issues
+(`domain/figures_rollup.py`).
+
+Every flush that writes an issue records, in the same transaction, a *delta* row: the issue's
+new contribution minus the one it had added before (kept on the issue as `figure_mark`).
+Deltas are only ever inserted, so concurrent reports never wait on one another; a timer folds
+them into `issue_month_figures` (claimed with FOR UPDATE SKIP LOCKED, safe with replicas).
+Readers add the rollup and the deltas not folded yet, so a figure is exact at any moment."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import UTC
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    cast,
+    column,
+    delete,
+    event,
+    func,
+    select,
+    table,
+    true,
+    update,
+    values,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from shared.calendar import load_calendar
+from shared.db import utcnow
+
+from .domain import figures_rollup as rollup
+from .repository import Base, Issue
+
+
+class IssueMonthFigures(Base):
+    __tablename__ = "issue_month_figures"
+
+    community: Mapped[str] = mapped_column(String(40), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    reported: Mapped[int] = mapped_column(Integer, default=0)
+    responded_in_time: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    evaluated: Mapped[int] = mapped_column(Integer, default=0)
+    solved: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    basically_satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    response_overdue: Mapped[int] = mapped_column(Integer, default=0)
+    resolution_overdue: Mapped[int] = mapped_column(Integer, default=0)
+    respond_hist: Mapped[dict] = mapped_column(JSON, default=dict)  # bucket → count
+    resolve_hist: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class FigureDelta(Base):
+    """One change of one issue's contribution, not folded into the rollup yet."""
+
+    __tablename__ = "issue_figure_deltas"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    community: Mapped[str] = mapped_column(String(40))
+    month: Mapped[str] = mapped_column(String(7))
+    counts: Mapped[list] = mapped_column(JSON)  # differences, in the order of FIELDS
+    # histogram moves: bucket left (-1) and bucket entered (+1), -1 for none
+    respond_from: Mapped[int] = mapped_column(Integer, default=-1)
+    respond_to: Mapped[int] = mapped_column(Integer, default=-1)
+    resolve_from: Mapped[int] = mapped_column(Integer, default=-1)
+    resolve_to: Mapped[int] = mapped_column(Integer, default=-1)
+
+
+def _zone() -> str:
+    return load_calendar().timezone
+
+
+def _aware(moment):
+    """SQLite gives datetimes back naive, in UTC."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+class _View:
+    """An issue's columns with aware datetimes (SQLite gives naive UTC back)."""
+
+    def __init__(self, issue: Issue) -> None:
+        self._issue = issue
+
+    def __getattr__(self, name):
+        value = getattr(self._issue, name)
+        return _aware(value) if name.endswith("_at") else value
+
+
+def refresh(session: Session, issue: Issue, now=None) -> None:
+    """Record the change of `issue`'s contribution since it was last recorded (if any)."""
+    new = rollup.contribution(_View(issue), _aware(now or utcnow()))
+    old = rollup.Contribution.decode(issue.figure_mark)
+    if new == old:
+        return
+    session.add(
+        FigureDelta(
+            community=issue.community,
+            month=rollup.month_of(_aware(issue.reported_at), _zone()),
+            counts=[a - b for a, b in zip(new.counts, old.counts, strict=True)],
+            respond_from=_code(old.respond_bucket, new.respond_bucket),
+            respond_to=_code(new.respond_bucket, old.respond_bucket),
+            resolve_from=_code(old.resolve_bucket, new.resolve_bucket),
+            resolve_to=_code(new.resolve_bucket, old.resolve_bucket),
+        )
+    )
+    issue.figure_mark = new.encode()
+
+
+def _code(this: int | None, other: int | None) -> int:
+    """A histogram move's end, -1 when the bucket does not change."""
+    return -1 if this is None or this == other else this
+
+
+@event.listens_for(Session, "before_flush")
+def _issues_written(session: Session, _context, _instances) -> None:
+    for instance in (*session.new, *session.dirty):
+        if isinstance(instance, Issue):
+            refresh(session, instance)
+
+
+# -- folding deltas and reading ---------------------------------------------------------------
+def _apply(target: dict, delta: FigureDelta) -> None:
+    for name, change in zip(rollup.FIELDS, delta.counts, strict=True):
+        target[name] = target.get(name, 0) + change
+    _apply_histograms(target, delta)
+
+
+def _apply_histograms(target: dict, delta: FigureDelta) -> None:
+    for key, left, entered in (
+        ("respond_hist", delta.respond_from, delta.respond_to),
+        ("resolve_hist", delta.resolve_from, delta.resolve_to),
+    ):
+        histogram = target.setdefault(key, {})
+        if left >= 0:
+            histogram[str(left)] = histogram.get(str(left), 0) - 1
+        if entered >= 0:
+            histogram[str(entered)] = histogram.get(str(entered), 0) + 1
+
+
+FOLD_BATCH = 5000
+
+
+def fold(session: Session, limit: int = FOLD_BATCH) -> int:
+    """Fold up to `limit` deltas into the rollup; returns how many were folded."""
+    query = select(FigureDelta).order_by(FigureDelta.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    deltas = list(session.scalars(query))
+    if not deltas:
+        return 0
+    grouped: dict[tuple[str, str], dict] = defaultdict(dict)
+    for delta in deltas:
+        _apply(grouped[(delta.community, delta.month)], delta)
+    for (community, month), change in sorted(grouped.items()):
+        row = session.get(IssueMonthFigures, (community, month), with_for_update=True)
+        if row is None:
+            row = IssueMonthFigures(
+                community=community, month=month, respond_hist={}, resolve_hist={}
+            )
+            for name in rollup.FIELDS:
+                setattr(row, name, 0)
+            session.add(row)
+        for name in rollup.FIELDS:
+            setattr(row, name, getattr(row, name) + change.get(name, 0))
+        for key in ("respond_hist", "resolve_hist"):
+            merged = dict(getattr(row, key) or {})
+            for bucket, count in change.get(key, {}).items():
+                merged[bucket] = merged.get(bucket, 0) + count
+            setattr(row, key, {b: c for b, c in merged.items() if c})
+    session.execute(delete(FigureDelta).where(FigureDelta.id.in_([d.id for d in deltas])))
+    return len(deltas)
+
+
+def month_figures(session: Session, communities: list[str], months: tuple[str, ...]) -> dict:
+    """Per community: the summed counts (by FIELDS name) and histograms of `months`,
+    including deltas not folded yet. The database sums the rows and the histograms'
+    entries; only the few unfolded deltas are added here."""
+    found: dict[str, dict] = defaultdict(dict)
+    if not months:
+        return found
+    table_ = IssueMonthFigures.__table__
+    where = (table_.c.community.in_(communities), table_.c.month.in_(months))
+    sums = session.execute(
+        select(table_.c.community, *(func.sum(table_.c[name]) for name in rollup.FIELDS))
+        .where(*where)
+        .group_by(table_.c.community)
+    )
+    for community, *summed in sums:
+        found[community].update(zip(rollup.FIELDS, (int(v or 0) for v in summed), strict=True))
+    each = "json_each_text" if session.get_bind().dialect.name == "postgresql" else "json_each"
+    for key in ("respond_hist", "resolve_hist"):
+        entries = getattr(func, each)(table_.c[key]).table_valued("key", "value").alias("entry")
+        rows = session.execute(
+            select(entries.c.key, func.sum(cast(entries.c.value, Integer)))
+            .select_from(table_)
+            .join(entries, true())
+            .where(*where)
+            .group_by(entries.c.key)
+        )
+        # the district's histogram is what the medians need: keep it on one community key
+        totals = found[ALL].setdefault(key, {})
+        for bucket, count in rows:
+            totals[str(bucket)] = totals.get(str(bucket), 0) + int(count)
+    pending = session.scalars(
+        select(FigureDelta).where(
+            FigureDelta.community.in_(communities), FigureDelta.month.in_(months)
+        )
+    )
+    for delta in pending:
+        counts = {k: v for k, v in (found[delta.community].items()) if k in rollup.FIELDS}
+        _apply(counts, delta)
+        found[delta.community].update({k: counts[k] for k in rollup.FIELDS})
+        histograms = {
+            key: found[ALL].setdefault(key, {}) for key in ("respond_hist", "resolve_hist")
+        }
+        _apply_histograms(histograms, delta)
+    return found
+
+
+# the key under which `month_figures` returns the histograms of all the communities asked for
+ALL = ""
+
+
+def pending_deltas(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(FigureDelta))
+
+
+# the columns a contribution reads, spelled out so that a migration can rebuild the rollup
+# whatever the issues table gains later
+_ISSUES = table(
+    "issues",
+    column("id", String),
+    column("community", String),
+    column("status", String),
+    column("reported_at", DateTime(timezone=True)),
+    column("accepted_at", DateTime(timezone=True)),
+    column("resolved_at", DateTime(timezone=True)),
+    column("evaluated_at", DateTime(timezone=True)),
+    column("response_due_at", DateTime(timezone=True)),
+    column("resolution_due_at", DateTime(timezone=True)),
+    column("solved", Boolean),
+    column("satisfaction", String),
+    column("figure_mark", JSON),
+)
+
+
+def rebuild(connection: Connection, zone: str, batch: int = 5000) -> int:
+    """Recompute every issue's contribution and the whole rollup from the issues themselves
+    (after a bulk load, by the migration that introduced it, or to repair); returns how many
+    issues it read."""
+    connection.execute(delete(IssueMonthFigures.__table__))
+    connection.execute(delete(FigureDelta.__table__))
+    now, done, last = utcnow(), 0, ""
+    totals: dict[tuple[str, str], dict] = defaultdict(dict)
+    columns = [c for c in _ISSUES.c if c.name != "figure_mark"]
+    while True:
+        rows = connection.execute(
+            select(*columns).where(_ISSUES.c.id > last).order_by(_ISSUES.c.id).limit(batch)
+        ).all()
+        if not rows:
+            break
+        marks = []
+        for row in rows:
+            found = rollup.contribution(_View(row), now)
+            target = totals[(row.community, rollup.month_of(_aware(row.reported_at), zone))]
+            for name, value in zip(rollup.FIELDS, found.counts, strict=True):
+                target[name] = target.get(name, 0) + value
+            for key, bucket in (
+                ("respond_hist", found.respond_bucket),
+                ("resolve_hist", found.resolve_bucket),
+            ):
+                if bucket is not None:
+                    histogram = target.setdefault(key, {})
+                    histogram[str(bucket)] = histogram.get(str(bucket), 0) + 1
+            marks.append({"key": row.id, "mark": found.encode()})
+        _write_marks(connection, marks)
+        done, last = done + len(rows), rows[-1].id
+    if totals:
+        connection.execute(
+            IssueMonthFigures.__table__.insert(),
+            [
+                {
+                    "community": community,
+                    "month": month,
+                    **{name: found.get(name, 0) for name in rollup.FIELDS},
+                    "respond_hist": found.get("respond_hist", {}),
+                    "resolve_hist": found.get("resolve_hist", {}),
+                }
+                for (community, month), found in sorted(totals.items())
+            ],
+        )
+    return done
+
+
+def _write_marks(connection: Connection, marks: list[dict]) -> None:
+    """Store each issue's contribution: one UPDATE ... FROM (VALUES ...) per batch on
+    PostgreSQL (a statement per row takes minutes for a million issues)."""
+    if connection.dialect.name == "postgresql":
+        rows = values(column("key", String), column("mark", Text), name="marks").data(
+            [(m["key"], json.dumps(m["mark"])) for m in marks]
+        )
+        connection.execute(
+            update(_ISSUES)
+            .where(_ISSUES.c.id == rows.c.key)
+            .values(figure_mark=cast(rows.c.mark, JSON))
+        )
+        return
+    connection.execute(
+        update(_ISSUES)
+        .where(_ISSUES.c.id == bindparam("key"))
+        .values(figure_mark=bindparam("mark")),
+        marks,
+    )
