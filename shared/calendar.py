@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -44,6 +44,9 @@ class WorkCalendar:
     makeup_workdays: frozenset[date] = frozenset()
     school_terms: tuple[Period, ...] = ()
     school_breaks: tuple[Period, ...] = field(default_factory=tuple)
+    # office hours of a working day, local time: SLA clocks run only inside them
+    office_opens: time = time(9, 0)
+    office_closes: time = time(18, 0)
 
     def holiday(self, day: date) -> Period | None:
         return next((period for period in self.holidays if day in period), None)
@@ -111,7 +114,31 @@ def parse_calendar(text: str) -> WorkCalendar:
         makeup_workdays=frozenset(makeup),
         school_terms=tuple(_period(p) for p in raw.get("school_terms") or []),
         school_breaks=tuple(_period(p) for p in raw.get("school_breaks") or []),
+        **_office_hours(raw.get("office_hours") or {}),
     )
+
+
+def _office_hours(raw: dict) -> dict:
+    """`office_hours: {opens: "09:00", closes: "18:00"}` (YAML may read 18:00 unquoted as
+    the number of minutes, 1080: both are accepted)."""
+    found = {}
+    for key in ("opens", "closes"):
+        if key in raw:
+            found[f"office_{key}"] = _clock(raw[key], key)
+    opens, closes = found.get("office_opens", time(9)), found.get("office_closes", time(18))
+    if closes <= opens:
+        raise CalendarError("office_hours: closes must be after opens")
+    return found
+
+
+def _clock(value, key: str) -> time:
+    try:
+        if isinstance(value, int):
+            return time(value // 60, value % 60)
+        hours, minutes = str(value).split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise CalendarError(f"office_hours.{key} is not a time of day: {value!r}") from None
 
 
 @cache

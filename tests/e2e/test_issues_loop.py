@@ -357,9 +357,22 @@ def test_an_open311_client_reads_the_services_and_posts_a_form_encoded_request(a
     assert request_id in [r["service_request_id"] for r in listed]
 
 
-def test_an_open311_request_missing_its_service_code_is_a_422_problem(api):
+def test_an_open311_request_missing_its_service_code_is_an_open311_error(api):
     token = api.token("resident", ZHANLANGUAN, "311用户")
     posted = api.post(
         "/open311/v2/requests.json", data={"api_key": token, "jurisdiction_id": ZHANLANGUAN}
     )
-    assert posted.status_code == 422 and "service_code" in posted.json()["errors"]
+    assert posted.status_code == 422 and posted.headers["Content-Type"] == "application/json"
+    errors = posted.json()
+    assert isinstance(errors, list) and all(e["code"] == 422 for e in errors)
+    assert any(e["description"].startswith("service_code") for e in errors)
+    unknown = api.get("/open311/v2/requests/iss-nope.json")
+    assert unknown.status_code == 404 and unknown.json()[0]["code"] == 404
+
+
+def test_a_partner_organisation_refers_an_issue_under_its_own_name(api):
+    partner = api.headers("partner", ZHANLANGUAN, "供热公司第三分公司")
+    issue = new_issue(api, partner, channel="app")
+    assert issue["channel"] == "referral" and issue["partner"] == "供热公司第三分公司"
+    refused = report(api, partner, "代居民上报", on_behalf_of="acc-someone")
+    assert refused.status_code == 422 and refused.json()["code"] == "on-behalf-staff-only"

@@ -42,3 +42,22 @@ def test_a_broken_calendar_is_refused():
         parse_calendar("holidays: [{name: x, from: 2026-01-05, to: 2026-01-01}]")
     with pytest.raises(CalendarError):
         parse_calendar("weekend: [caturday]")
+
+
+def test_office_hours_are_data_of_the_calendar():
+    from datetime import time
+
+    from shared.calendar import CalendarError, parse_calendar
+
+    found = parse_calendar(
+        'name: x\ntimezone: Asia/Shanghai\noffice_hours: {opens: "08:30", closes: 17:30}\n'
+    )
+    assert (found.office_opens, found.office_closes) == (time(8, 30), time(17, 30))
+    default = parse_calendar("name: x\n")
+    assert (default.office_opens, default.office_closes) == (time(9), time(18))
+    for bad in ('{opens: "18:00", closes: "09:00"}', '{opens: "nine"}'):
+        try:
+            parse_calendar(f"name: x\noffice_hours: {bad}\n")
+        except CalendarError:
+            continue
+        raise AssertionError(f"accepted {bad}")

@@ -103,3 +103,12 @@ def test_a_clock_paused_after_its_deadline_is_due_on_resumption():
 def test_naive_values_from_sqlite_are_read_as_utc():
     naive = at(2026, 11, 26, 10).replace(tzinfo=None)
     assert add_working_time(naive, timedelta(hours=1), CALENDAR) == at(2026, 11, 26, 11)
+
+
+def test_a_district_with_other_office_hours_counts_its_own_working_time():
+    from dataclasses import replace
+    from datetime import time
+
+    early = replace(CALENDAR, office_opens=time(8, 0), office_closes=time(12, 0))
+    # Thursday 11:00 local + 2 working hours: one hour that morning, one the next morning
+    assert add_working_time(at(2026, 11, 26, 11), timedelta(hours=2), early) == at(2026, 11, 27, 9)

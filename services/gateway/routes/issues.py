@@ -242,7 +242,10 @@ class IssueRoutes:
             for kind in ("grid", "compound", "building"):
                 if body[kind]:
                     access.require_place_in(repo.node(body[kind]), kind, body[kind], code)
-        if body["channel"] in ("hotline", "visit", "walk_in", "referral") and not (
+        if principal.role == "partner":
+            # a partner organisation (共建单位) refers what it found: channel and name are its own
+            body["channel"], body["partner"] = "referral", principal.name
+        elif body["channel"] in ("hotline", "visit", "walk_in", "referral") and not (
             principal.is_staff
         ):
             raise ValidationFailed(

@@ -1,15 +1,17 @@
 """An Open311 GeoReport v2 compatible surface over issues, so existing 311 clients can read
 the catalogue and the requests and report (form-encoded or JSON; `api_key` may carry the
-bearer token). Bad input gets the same problem details as the rest of the API."""
+bearer token). Errors come as Open311 clients expect them: a JSON array of
+`{"code", "description"}` with the HTTP status as code (plus Pavilion's problem code)."""
 
 from __future__ import annotations
 
+import functools
 from types import SimpleNamespace
 
 from marshmallow import ValidationError
 from werkzeug.wrappers import Request
 
-from shared.errors import NotFound, ValidationFailed
+from shared.errors import NotFound, PavilionError, ValidationFailed
 
 from .. import access
 from ..api import json_response, read_json, read_query, route
@@ -161,6 +163,33 @@ class _Passthrough:
         return payload
 
 
+def open311_errors(handler):
+    """Answer a refused request in Open311's error shape instead of problem details."""
+
+    @functools.wraps(handler)
+    def answer(self, request, *args, **kwargs):
+        try:
+            return handler(self, request, *args, **kwargs)
+        except PavilionError as exc:
+            errors = [
+                {"code": exc.status, "description": f"{name}: {'; '.join(map(str, messages))}"}
+                for name, messages in _flat(exc.fields or {})
+            ] or [{"code": exc.status, "description": exc.detail}]
+            for error in errors:
+                error["pavilion_code"] = exc.code
+            return json_response(exc.status, errors)
+
+    return answer
+
+
+def _flat(fields: dict, prefix: str = ""):
+    for name, messages in fields.items():
+        if isinstance(messages, dict):
+            yield from _flat(messages, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}", messages if isinstance(messages, list) else [messages]
+
+
 class Open311Routes:
     def _categories(self, jurisdiction: str | None) -> list[dict]:
         if jurisdiction:
@@ -168,11 +197,13 @@ class Open311Routes:
         return self.issues.catalogue(jurisdiction or "")
 
     @route("GET", "/open311/v2/services.json")
+    @open311_errors
     def open311_services(self, request):
         query = read_query(request, JurisdictionQuery())
         return 200, [_service(c) for c in self._categories(query["jurisdiction_id"])]
 
     @route("GET", "/open311/v2/services/<string:service_file>")
+    @open311_errors
     def open311_service(self, request, service_file):
         code = _strip_json(service_file, "services/{service_code}")
         query = read_query(request, JurisdictionQuery())
@@ -182,6 +213,7 @@ class Open311Routes:
         raise NotFound("service-not-found", f"No service {code}.")
 
     @route("POST", "/open311/v2/requests.json")
+    @open311_errors
     def open311_post_request(self, request):
         fields, answers = _form(request)
         api_key = fields.pop("api_key", None)
@@ -241,6 +273,7 @@ class Open311Routes:
         )
 
     @route("GET", "/open311/v2/requests.json")
+    @open311_errors
     def open311_requests(self, request):
         query = read_query(request, RequestsQuery())
         jurisdiction = query["jurisdiction_id"]
@@ -268,6 +301,7 @@ class Open311Routes:
         return 200, [_request(i, names) for i in items]
 
     @route("GET", "/open311/v2/requests/<string:request_file>")
+    @open311_errors
     def open311_request(self, request, request_file):
         issue_id = _strip_json(request_file, "requests/{service_request_id}")
         issue = self.issues.get_issue(issue_id, PUBLIC)

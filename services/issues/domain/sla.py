@@ -28,8 +28,10 @@ class WorkingHours:
             datetime.min, self.opens
         )
 
-
-OFFICE_HOURS = WorkingHours()
+    @classmethod
+    def of(cls, calendar: WorkCalendar) -> WorkingHours:
+        """The office hours the district's calendar names (09:00–18:00 unless it says)."""
+        return cls(calendar.office_opens, calendar.office_closes)
 
 
 def _local(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -42,9 +44,10 @@ def add_working_time(
     start: datetime,
     duration: timedelta,
     calendar: WorkCalendar,
-    hours: WorkingHours = OFFICE_HOURS,
+    hours: WorkingHours | None = None,
 ) -> datetime:
     """The moment `duration` of working time after `start` (UTC in, UTC out)."""
+    hours = hours or WorkingHours.of(calendar)
     zone = ZoneInfo(calendar.timezone)
     cursor = _local(start, zone)
     left = duration
@@ -63,9 +66,10 @@ def add_working_time(
 
 
 def working_time_between(
-    start: datetime, end: datetime, calendar: WorkCalendar, hours: WorkingHours = OFFICE_HOURS
+    start: datetime, end: datetime, calendar: WorkCalendar, hours: WorkingHours | None = None
 ) -> timedelta:
     """Working time from `start` to `end` (zero when `end` is not after `start`)."""
+    hours = hours or WorkingHours.of(calendar)
     zone = ZoneInfo(calendar.timezone)
     cursor, end = _local(start, zone), _local(end, zone)
     total = timedelta()
@@ -97,7 +101,7 @@ def start_clock(
     started_at: datetime,
     budget: timedelta,
     calendar: WorkCalendar,
-    hours: WorkingHours = OFFICE_HOURS,
+    hours: WorkingHours | None = None,
 ) -> Clock:
     warn_at = add_working_time(started_at, budget * WARN_AT_SHARE, calendar, hours)
     due_at = add_working_time(started_at, budget, calendar, hours)
@@ -109,7 +113,7 @@ def resumed_deadline(
     resumed_at: datetime,
     due_at: datetime,
     calendar: WorkCalendar,
-    hours: WorkingHours = OFFICE_HOURS,
+    hours: WorkingHours | None = None,
 ) -> datetime:
     """A paused clock's new deadline: the working time it had left, counted from `resumed_at`.
 
