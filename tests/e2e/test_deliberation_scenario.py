@@ -222,12 +222,45 @@ def test_the_article_six_problems_three_projects_three_completed(api):
         projects.append(project)
     in_progress = ok(call(api, "GET", f"/v1/issues/{issues[0]['id']}", reporters[0]))
     assert in_progress["status"] == "in_progress"
+    # the bike shed is two parts: its progress rolls up from them, weighted
+    shed = projects[2]["id"]
+    parts = [
+        ok(
+            call(
+                api,
+                "POST",
+                f"/v1/communities/{ZHANLANGUAN}/projects",
+                secretary,
+                {
+                    "parent_id": shed,
+                    "title": title,
+                    "weight": weight,
+                    "funding_source": "社区民生微实事专项资金",
+                    "responsible_unit": "共建单位",
+                    "responsible_kind": "partner",
+                },
+            ),
+            201,
+        )["id"]
+        for title, weight in (("车棚顶棚更换", 3), ("停车架加装", 1))
+    ]
+    ok(call(api, "POST", f"/v1/projects/{parts[0]}/progress", secretary, {"status": "in_progress"}))
+    rolled = ok(call(api, "GET", f"/v1/projects/{shed}", secretary))
+    assert rolled["progress"] == 37.5 and len(rolled["children"]) == 2  # (50 × 3 + 0 × 1) / 4
+    refused(
+        call(api, "POST", f"/v1/projects/{shed}/completion", secretary, {"note": "x"}),
+        409,
+        "illegal-project-move",
+    )
+    for part in parts:
+        ok(call(api, "POST", f"/v1/projects/{part}/progress", secretary, {"status": "in_progress"}))
+        ok(call(api, "POST", f"/v1/projects/{part}/completion", secretary, {"note": "完工"}))
     for project in projects:
         pid = project["id"]
         moved = ok(
             call(api, "POST", f"/v1/projects/{pid}/progress", secretary, {"status": "in_progress"})
         )
-        assert moved["progress"] == 50
+        assert moved["progress"] == (100 if pid == shed else 50)
         refused(
             call(api, "POST", f"/v1/projects/{pid}/progress", secretary, {"status": "planned"}),
             409,
