@@ -1,4 +1,4 @@
-"""The figures rollup: per community and local month, the summed contributions of its issues
+"""The figures rollup: per node and local month, the summed contributions of its issues
 (`domain/figures_rollup.py`).
 
 Every flush that writes an issue records, in the same transaction, a *delta* row: the issue's
@@ -29,23 +29,29 @@ from sqlalchemy import (
     func,
     select,
     table,
-    true,
     update,
     values,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.calendar import load_calendar
 from shared.db import utcnow
 
 from .domain import figures_rollup as rollup
-from .repository import Base, Issue
+from .repository import Base, DirectoryNode, Issue
+
+HISTOGRAM = JSON().with_variant(JSONB(), "postgresql")
 
 
 class IssueMonthFigures(Base):
+    """One node's month. For a community: its counts and duration histograms. For a street
+    or district: the histograms of all its communities (medians are asked per node; the
+    counts are summed from the communities' rows, so they stay 0 here)."""
+
     __tablename__ = "issue_month_figures"
 
-    community: Mapped[str] = mapped_column(String(40), primary_key=True)
+    node: Mapped[str] = mapped_column(String(60), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     reported: Mapped[int] = mapped_column(Integer, default=0)
     responded_in_time: Mapped[int] = mapped_column(Integer, default=0)
@@ -56,8 +62,9 @@ class IssueMonthFigures(Base):
     basically_satisfied: Mapped[int] = mapped_column(Integer, default=0)
     response_overdue: Mapped[int] = mapped_column(Integer, default=0)
     resolution_overdue: Mapped[int] = mapped_column(Integer, default=0)
-    respond_hist: Mapped[dict] = mapped_column(JSON, default=dict)  # bucket → count
-    resolve_hist: Mapped[dict] = mapped_column(JSON, default=dict)
+    # bucket → count; JSONB on PostgreSQL, whose json functions then need not parse text
+    respond_hist: Mapped[dict] = mapped_column(HISTOGRAM, default=dict)
+    resolve_hist: Mapped[dict] = mapped_column(HISTOGRAM, default=dict)
 
 
 class FigureDelta(Base):
@@ -159,14 +166,18 @@ def fold(session: Session, limit: int = FOLD_BATCH) -> int:
     if not deltas:
         return 0
     grouped: dict[tuple[str, str], dict] = defaultdict(dict)
+    above: dict[str, list[str]] = {}
     for delta in deltas:
         _apply(grouped[(delta.community, delta.month)], delta)
-    for (community, month), change in sorted(grouped.items()):
-        row = session.get(IssueMonthFigures, (community, month), with_for_update=True)
+        if delta.community not in above:
+            node = session.get(DirectoryNode, delta.community)
+            above[delta.community] = list(node.ancestors or []) if node else []
+        for ancestor in above[delta.community]:
+            _apply_histograms(grouped[(ancestor, delta.month)], delta)
+    for (node, month), change in sorted(grouped.items()):
+        row = session.get(IssueMonthFigures, (node, month), with_for_update=True)
         if row is None:
-            row = IssueMonthFigures(
-                community=community, month=month, respond_hist={}, resolve_hist={}
-            )
+            row = IssueMonthFigures(node=node, month=month, respond_hist={}, resolve_hist={})
             for name in rollup.FIELDS:
                 setattr(row, name, 0)
             session.add(row)
@@ -181,36 +192,33 @@ def fold(session: Session, limit: int = FOLD_BATCH) -> int:
     return len(deltas)
 
 
-def month_figures(session: Session, communities: list[str], months: tuple[str, ...]) -> dict:
-    """Per community: the summed counts (by FIELDS name) and histograms of `months`,
-    including deltas not folded yet. The database sums the rows and the histograms'
-    entries; only the few unfolded deltas are added here."""
+def month_figures(
+    session: Session, node: str, communities: list[str], months: tuple[str, ...]
+) -> dict:
+    """Per community at or under `node`: the summed counts (by FIELDS name) of `months`; and
+    under the key ALL, the node's duration histograms. Deltas not folded yet are included."""
     found: dict[str, dict] = defaultdict(dict)
     if not months:
         return found
     table_ = IssueMonthFigures.__table__
-    where = (table_.c.community.in_(communities), table_.c.month.in_(months))
     sums = session.execute(
-        select(table_.c.community, *(func.sum(table_.c[name]) for name in rollup.FIELDS))
-        .where(*where)
-        .group_by(table_.c.community)
+        select(table_.c.node, *(func.sum(table_.c[name]) for name in rollup.FIELDS))
+        .where(table_.c.node.in_(communities), table_.c.month.in_(months))
+        .group_by(table_.c.node)
     )
     for community, *summed in sums:
         found[community].update(zip(rollup.FIELDS, (int(v or 0) for v in summed), strict=True))
-    each = "json_each_text" if session.get_bind().dialect.name == "postgresql" else "json_each"
-    for key in ("respond_hist", "resolve_hist"):
-        entries = getattr(func, each)(table_.c[key]).table_valued("key", "value").alias("entry")
-        rows = session.execute(
-            select(entries.c.key, func.sum(cast(entries.c.value, Integer)))
-            .select_from(table_)
-            .join(entries, true())
-            .where(*where)
-            .group_by(entries.c.key)
+    histograms = found[ALL]
+    rows = session.execute(
+        select(table_.c.respond_hist, table_.c.resolve_hist).where(
+            table_.c.node == node, table_.c.month.in_(months)
         )
-        # the district's histogram is what the medians need: keep it on one community key
-        totals = found[ALL].setdefault(key, {})
-        for bucket, count in rows:
-            totals[str(bucket)] = totals.get(str(bucket), 0) + int(count)
+    )
+    for respond, resolve in rows:
+        for key, histogram in (("respond_hist", respond), ("resolve_hist", resolve)):
+            totals = histograms.setdefault(key, {})
+            for bucket, count in (histogram or {}).items():
+                totals[str(bucket)] = totals.get(str(bucket), 0) + int(count)
     pending = session.scalars(
         select(FigureDelta).where(
             FigureDelta.community.in_(communities), FigureDelta.month.in_(months)
@@ -220,9 +228,6 @@ def month_figures(session: Session, communities: list[str], months: tuple[str, .
         counts = {k: v for k, v in (found[delta.community].items()) if k in rollup.FIELDS}
         _apply(counts, delta)
         found[delta.community].update({k: counts[k] for k in rollup.FIELDS})
-        histograms = {
-            key: found[ALL].setdefault(key, {}) for key in ("respond_hist", "resolve_hist")
-        }
         _apply_histograms(histograms, delta)
     return found
 
@@ -254,6 +259,9 @@ _ISSUES = table(
 )
 
 
+_NODES = table("directory_nodes", column("code", String), column("ancestors", JSON))
+
+
 def rebuild(connection: Connection, zone: str, batch: int = 5000) -> int:
     """Recompute every issue's contribution and the whole rollup from the issues themselves
     (after a bulk load, by the migration that introduced it, or to repair); returns how many
@@ -262,6 +270,10 @@ def rebuild(connection: Connection, zone: str, batch: int = 5000) -> int:
     connection.execute(delete(FigureDelta.__table__))
     now, done, last = utcnow(), 0, ""
     totals: dict[tuple[str, str], dict] = defaultdict(dict)
+    above = {
+        code: list(ancestors or [])
+        for code, ancestors in connection.execute(select(_NODES.c.code, _NODES.c.ancestors))
+    }
     columns = [c for c in _ISSUES.c if c.name != "figure_mark"]
     while True:
         rows = connection.execute(
@@ -272,16 +284,18 @@ def rebuild(connection: Connection, zone: str, batch: int = 5000) -> int:
         marks = []
         for row in rows:
             found = rollup.contribution(_View(row), now)
-            target = totals[(row.community, rollup.month_of(_aware(row.reported_at), zone))]
+            month = rollup.month_of(_aware(row.reported_at), zone)
+            target = totals[(row.community, month)]
             for name, value in zip(rollup.FIELDS, found.counts, strict=True):
                 target[name] = target.get(name, 0) + value
-            for key, bucket in (
-                ("respond_hist", found.respond_bucket),
-                ("resolve_hist", found.resolve_bucket),
-            ):
-                if bucket is not None:
-                    histogram = target.setdefault(key, {})
-                    histogram[str(bucket)] = histogram.get(str(bucket), 0) + 1
+            for node in (row.community, *above.get(row.community, ())):
+                for key, bucket in (
+                    ("respond_hist", found.respond_bucket),
+                    ("resolve_hist", found.resolve_bucket),
+                ):
+                    if bucket is not None:
+                        histogram = totals[(node, month)].setdefault(key, {})
+                        histogram[str(bucket)] = histogram.get(str(bucket), 0) + 1
             marks.append({"key": row.id, "mark": found.encode()})
         _write_marks(connection, marks)
         done, last = done + len(rows), rows[-1].id
@@ -290,13 +304,13 @@ def rebuild(connection: Connection, zone: str, batch: int = 5000) -> int:
             IssueMonthFigures.__table__.insert(),
             [
                 {
-                    "community": community,
+                    "node": node,
                     "month": month,
                     **{name: found.get(name, 0) for name in rollup.FIELDS},
                     "respond_hist": found.get("respond_hist", {}),
                     "resolve_hist": found.get("resolve_hist", {}),
                 }
-                for (community, month), found in sorted(totals.items())
+                for (node, month), found in sorted(totals.items())
             ],
         )
     return done

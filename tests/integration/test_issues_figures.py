@@ -163,7 +163,7 @@ def test_a_rebuild_from_scratch_gives_the_rollup_the_recorded_changes_built(kit)
     handlers.fold_figures(kit)
     with kit.unit_of_work() as uow:
         before = {
-            (r.community, r.month): (
+            (r.node, r.month): (
                 tuple(getattr(r, n) for n in rollup.FIELDS),
                 r.respond_hist,
                 r.resolve_hist,
@@ -175,7 +175,7 @@ def test_a_rebuild_from_scratch_gives_the_rollup_the_recorded_changes_built(kit)
     assert read >= 400
     with kit.unit_of_work() as uow:
         after = {
-            (r.community, r.month): (
+            (r.node, r.month): (
                 tuple(getattr(r, n) for n in rollup.FIELDS),
                 r.respond_hist,
                 r.resolve_hist,

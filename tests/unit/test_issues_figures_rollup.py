@@ -4,6 +4,7 @@ edges, and medians from duration histograms."""
 import random
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 from services.issues.domain import figures_rollup as rollup
 from services.issues.domain.rates import median
@@ -69,20 +70,30 @@ def test_rejected_and_merged_issues_count_nowhere_but_their_times_stay_in_the_me
     assert rollup.Contribution.decode(None) == rollup.NOTHING
 
 
-def test_a_period_splits_into_whole_local_months_and_the_edges_around_them():
-    year = rollup.split(
-        datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC), ZONE
-    )  # UTC midnight is 08:00 in Shanghai: the first local month starts 16 h later
-    assert year.months == tuple(f"2026-{m:02d}" for m in range(2, 13))
-    assert year.edges == (
-        (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 31, 16, tzinfo=UTC)),
-        (datetime(2026, 12, 31, 16, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)),
-    )
+def test_a_period_splits_into_local_months_and_the_shorter_stretches_around_them():
+    utc = ZoneInfo("UTC")
+    year = rollup.split(datetime(2026, 1, 1, tzinfo=utc), datetime(2027, 1, 1, tzinfo=utc), ZONE)
+    # UTC midnight is 08:00 in Shanghai: January less its first 8 hours, and 8 hours of 2027
+    assert year.months == tuple(f"2026-{m:02d}" for m in range(1, 13))
     local = datetime.fromisoformat("2026-01-01T00:00:00+08:00")
+    assert year.edges == (
+        (local, local + timedelta(hours=8), -1),
+        (
+            datetime.fromisoformat("2027-01-01T00:00:00+08:00"),
+            datetime.fromisoformat("2027-01-01T08:00:00+08:00"),
+            +1,
+        ),
+    )
     aligned = rollup.split(local, datetime.fromisoformat("2026-04-01T00:00:00+08:00"), ZONE)
     assert aligned.months == ("2026-01", "2026-02", "2026-03") and aligned.edges == ()
     week = rollup.split(local, local + timedelta(days=7), ZONE)
-    assert week.months == () and week.edges == ((local, local + timedelta(days=7)),)
+    assert week.months == () and week.edges == ((local, local + timedelta(days=7), +1),)
+    late_june = rollup.split(
+        datetime.fromisoformat("2026-06-03T00:00:00+08:00"),
+        datetime.fromisoformat("2026-06-30T00:00:00+08:00"),
+        ZONE,
+    )
+    assert late_june.months == ("2026-06",) and [e[2] for e in late_june.edges] == [-1, -1]
     assert rollup.month_of(datetime(2026, 1, 31, 17, tzinfo=UTC), ZONE) == "2026-02"
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 FIELDS = (
@@ -117,32 +117,36 @@ def month_of(moment: datetime, zone: str) -> str:
 
 @dataclass(frozen=True)
 class Split:
-    """A period as whole local months (read from the rollup) and the edges before and after
-    them (read from the issues themselves)."""
+    """A period as local months read from the rollup, plus or minus stretches read from the
+    issues themselves: a period starting late in a month takes that month's rollup minus its
+    first days rather than reading most of the month issue by issue."""
 
     months: tuple[str, ...]
-    edges: tuple[tuple[datetime, datetime], ...]
+    edges: tuple[tuple[datetime, datetime, int], ...]  # (start, end, +1 or -1)
 
 
 def split(start: datetime, end: datetime, zone: str) -> Split:
     tz = ZoneInfo(zone)
-    local_start = start.astimezone(tz)
-    first = date(local_start.year, local_start.month, 1)
-    if datetime.combine(first, time(), tz) < start:
-        first = _next_month(first)
-    months, edges = [], []
-    cursor = first
-    while datetime.combine(_next_month(cursor), time(), tz) <= end:
-        months.append(cursor.strftime("%Y-%m"))
-        cursor = _next_month(cursor)
-    if not months:
-        return Split((), ((start, end),))
-    months_start = datetime.combine(first, time(), tz)
-    months_end = datetime.combine(cursor, time(), tz)
-    if start < months_start:
-        edges.append((start, months_start))
-    if months_end < end:
-        edges.append((months_end, end))
+    months: list[str] = []
+    edges: list[tuple[datetime, datetime, int]] = []
+    local = start.astimezone(tz)
+    month = date(local.year, local.month, 1)
+    while (month_start := datetime.combine(month, time(), tz)) < end:
+        month_end = datetime.combine(_next_month(month), time(), tz)
+        low, high = max(start, month_start), min(end, month_end)
+        inside = high - low
+        outside = (low - month_start) + (month_end - high)
+        if outside == timedelta(0):
+            months.append(month.strftime("%Y-%m"))
+        elif outside < inside:  # the month, less what lies outside the period
+            months.append(month.strftime("%Y-%m"))
+            if low > month_start:
+                edges.append((month_start, low, -1))
+            if high < month_end:
+                edges.append((high, month_end, -1))
+        else:
+            edges.append((low, high, +1))
+        month = _next_month(month)
     return Split(tuple(months), tuple(edges))
 
 

@@ -123,7 +123,7 @@ def figures(kit: KitHandle, node: str, start, end, per_community: bool = True) -
         communities = issues.communities_under(node)
         if not communities:
             raise NotFound("node-not-found", f"No community at or under {node}.")
-        months = figures_store.month_figures(uow.session, communities, parts.months)
+        months = figures_store.month_figures(uow.session, node, communities, parts.months)
         histograms: dict[str, dict[int, int]] = {"respond": {}, "resolve": {}}
         summed = months.pop(figures_store.ALL, {})
         for key in histograms:
@@ -133,17 +133,16 @@ def figures(kit: KitHandle, node: str, start, end, per_community: bool = True) -
             community: rates.Counts(**{n: found.get(n, 0) for n in figures_rollup.FIELDS})
             for community, found in months.items()
         }
-        for edge_start, edge_end in parts.edges:
+        for edge_start, edge_end, sign in parts.edges:
             for community, values in issues.figure_counts(communities, edge_start, edge_end, now):
-                by_community[community] = by_community.get(community, rates.Counts()) + (
-                    rates.Counts(*values)
-                )
+                found = by_community.get(community, rates.Counts())
+                by_community[community] = found + rates.Counts(*(sign * v for v in values))
             for reported, accepted, resolved in issues.durations(communities, edge_start, edge_end):
                 for key, done in (("respond", accepted), ("resolve", resolved)):
                     if done is not None:
                         hours = (aware(done) - aware(reported)).total_seconds() / 3600
                         figures_rollup.add_to_histogram(
-                            histograms[key], figures_rollup.bucket_of(hours)
+                            histograms[key], figures_rollup.bucket_of(hours), sign
                         )
         verdicts = DeliberationRepository(uow.session).satisfaction_in(communities, start, end)
     total = rates.Counts()

@@ -8,11 +8,14 @@ Create Date: 2026-11-27 22:00:00
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
+
+HISTOGRAM = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
 def upgrade() -> None:
@@ -33,11 +36,11 @@ def upgrade() -> None:
     ]
     op.create_table(
         "issue_month_figures",
-        sa.Column("community", sa.String(40), primary_key=True),
+        sa.Column("node", sa.String(60), primary_key=True),
         sa.Column("month", sa.String(7), primary_key=True),
         *counts,
-        sa.Column("respond_hist", sa.JSON(), nullable=False),
-        sa.Column("resolve_hist", sa.JSON(), nullable=False),
+        sa.Column("respond_hist", HISTOGRAM, nullable=False),
+        sa.Column("resolve_hist", HISTOGRAM, nullable=False),
     )
     op.create_table(
         "issue_figure_deltas",
