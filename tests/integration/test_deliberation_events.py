@@ -17,9 +17,10 @@ from services.issues import handlers
 from services.issues.service import IssuesService
 from services.notifications.repository import InboxMessage, Reminder
 from services.notifications.service import NotificationsService
-from shared.db import UnitOfWork, create_db_engine, utcnow
+from shared.db import create_db_engine, utcnow
 from shared.events import CATALOGUE
 from shared.messaging.publisher import ConfirmedPublisher
+from tests.support.kit import DirectKit
 from tests.support.processes import wait_until
 
 COMMUNITY, GRID = "C-dl", "C-dl-G1"
@@ -29,16 +30,6 @@ REP = {"id": "rep-dl", "role": "resident_representative", "name": "代表"}
 REPORTER = {"id": "r-dl", "role": "resident", "name": "居民甲"}
 SUPPORTER = {"id": "s-dl", "role": "resident", "name": "居民乙"}
 GUEST = {"id": "g-dl", "role": "resident", "name": "居民丙"}
-
-
-class DirectKit:
-    consumer = "issues.test"
-
-    def __init__(self, engine) -> None:
-        self.engine = engine
-
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.engine)
 
 
 @pytest.fixture(scope="module")

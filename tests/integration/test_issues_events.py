@@ -16,27 +16,15 @@ from sqlalchemy import func, select, text, update
 from services.issues import handlers
 from services.issues.repository import IssueHistory, SlaAlarm
 from services.issues.service import IssuesService
-from shared.db import UnitOfWork, create_db_engine, utcnow
+from shared.db import create_db_engine, utcnow
 from shared.events import CATALOGUE
 from shared.messaging.publisher import ConfirmedPublisher
+from tests.support.kit import DirectKit
 from tests.support.processes import wait_until
 
 COMMUNITY, GRID = "C-it", "C-it-G1"
 WORKER = {"id": "w-it", "role": "grid_worker"}
 REPORTER = {"id": "r-it", "role": "resident"}
-
-
-class DirectKit:
-    """Runs use cases on the service's database; the running container's outbox sweep
-    publishes what they record."""
-
-    consumer = "issues.test"
-
-    def __init__(self, engine) -> None:
-        self.engine = engine
-
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.engine)
 
 
 @pytest.fixture(scope="module")

@@ -16,23 +16,14 @@ from services.issues.domain import rates
 from services.issues.figures_repository import IssueMonthFigures, rebuild
 from services.issues.repository import DirectoryNode, Issue, IssueRepository
 from shared.calendar import load_calendar
-from shared.db import UnitOfWork, create_db_engine
+from shared.db import create_db_engine
+from tests.support.kit import DirectKit
 
 STREET, COMMUNITIES = "S-fig", ("C-fig-1", "C-fig-2", "C-fig-3")
 PERIOD = (
     datetime.fromisoformat("2026-01-01T00:00:00+08:00"),
     datetime.fromisoformat("2026-07-01T00:00:00+08:00"),
 )
-
-
-class DirectKit:
-    consumer = "issues.test"
-
-    def __init__(self, engine) -> None:
-        self.engine = engine
-
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.engine)
 
 
 @pytest.fixture(scope="module")

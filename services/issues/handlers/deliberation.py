@@ -5,6 +5,7 @@ Each change is one transaction with its event. Projects are in `projects.py`."""
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from shared.db import utcnow
@@ -41,6 +42,23 @@ DOORS_OPEN = timedelta(hours=1)
 def refused(exc: council.CouncilRefused):
     error = {"conflict": Conflict, "invalid": Invalid, "forbidden": Forbidden}[exc.kind]
     return error(exc.code, exc.detail)
+
+
+@contextmanager
+def council_rules():
+    """Run council rule checks; a refusal becomes the API's problem."""
+    try:
+        yield
+    except council.CouncilRefused as exc:
+        raise refused(exc) from None
+
+
+def scheduled_meeting(repo: DeliberationRepository, meeting_id: str, action: str) -> Meeting:
+    """The meeting, locked, if it is still scheduled (409 otherwise)."""
+    meeting = require_meeting(repo, meeting_id)
+    with council_rules():
+        council.require_status(meeting.status, ("scheduled",), action)
+    return meeting
 
 
 def procedure_refused(exc: ProcedureRefused):
@@ -178,10 +196,8 @@ def raise_topic(kit: KitHandle, issue_id: str, viewer: dict, payload: dict) -> d
         issue = issues.lock(issue_id)
         if issue is None or not who.may_see(issue):
             raise NotFound("issue-not-found", f"No issue {issue_id}.")
-        try:
+        with council_rules():
             via = council.raising_via(who.role, who.id, issue.reporter_id)
-        except council.CouncilRefused as exc:
-            raise refused(exc) from None
         if payload.get("important") and via != "staff":
             raise Forbidden("staff-only", "Only staff mark a topic as an important matter.")
         topic = open_topic(uow, issues, repo, issue, via, who.id, payload)
@@ -388,7 +404,7 @@ def schedule_meeting(kit: KitHandle, community: str, payload: dict, viewer: dict
         issues, repo = IssueRepository(uow.session), DeliberationRepository(uow.session)
         settings = settings_for(issues, repo, community)
         now = utcnow()
-        try:
+        with council_rules():
             council.check_schedule(
                 payload["meeting_type"],
                 settings,
@@ -399,8 +415,6 @@ def schedule_meeting(kit: KitHandle, community: str, payload: dict, viewer: dict
                 payload.get("place"),
                 payload.get("online_url"),
             )
-        except council.CouncilRefused as exc:
-            raise refused(exc) from None
         meeting = Meeting(
             id=new_id("mtg"),
             community=community,
@@ -458,11 +472,7 @@ def reschedule_meeting(kit: KitHandle, meeting_id: str, payload: dict, viewer: d
     require_council(who)
     with kit.unit_of_work() as uow:
         repo = DeliberationRepository(uow.session)
-        meeting = require_meeting(repo, meeting_id)
-        try:
-            council.require_status(meeting.status, ("scheduled",), "reschedule")
-        except council.CouncilRefused as exc:
-            raise refused(exc) from None
+        meeting = scheduled_meeting(repo, meeting_id, "reschedule")
         previous = aware(meeting.starts_at)
         starts_at = (
             parse_time(payload["starts_at"], "starts_at") if payload.get("starts_at") else previous
@@ -475,7 +485,7 @@ def reschedule_meeting(kit: KitHandle, meeting_id: str, payload: dict, viewer: d
         mode = payload.get("mode") or meeting.mode
         place = payload["place"] if "place" in payload else meeting.place
         url = payload["online_url"] if "online_url" in payload else meeting.online_url
-        try:
+        with council_rules():
             council.check_schedule(
                 meeting.meeting_type,
                 council.Settings(meeting_types=(meeting.meeting_type,)),
@@ -486,8 +496,6 @@ def reschedule_meeting(kit: KitHandle, meeting_id: str, payload: dict, viewer: d
                 place,
                 url,
             )
-        except council.CouncilRefused as exc:
-            raise refused(exc) from None
         meeting.starts_at, meeting.ends_at, meeting.mode = starts_at, ends_at, mode
         meeting.place, meeting.online_url = place, url
         meeting.updated_at, meeting.version = utcnow(), meeting.version + 1
@@ -512,11 +520,7 @@ def cancel_meeting(kit: KitHandle, meeting_id: str, reason: str, viewer: dict) -
         )
     with kit.unit_of_work() as uow:
         repo = DeliberationRepository(uow.session)
-        meeting = require_meeting(repo, meeting_id)
-        try:
-            council.require_status(meeting.status, ("scheduled",), "cancel")
-        except council.CouncilRefused as exc:
-            raise refused(exc) from None
+        meeting = scheduled_meeting(repo, meeting_id, "cancel")
         meeting.status, meeting.cancel_reason = "cancelled", reason
         meeting.updated_at, meeting.version = utcnow(), meeting.version + 1
         for item in repo.agenda(meeting.id):
@@ -538,21 +542,15 @@ def register(kit: KitHandle, meeting_id: str, viewer: dict) -> dict:
     who = Viewer.of(viewer)
     with kit.unit_of_work() as uow:
         repo = DeliberationRepository(uow.session)
-        meeting = require_meeting(repo, meeting_id)
-        try:
-            council.require_status(meeting.status, ("scheduled",), "register for")
-        except council.CouncilRefused as exc:
-            raise refused(exc) from None
+        meeting = scheduled_meeting(repo, meeting_id, "register for")
         existing = repo.registration(meeting.id, who.id)
         if existing is not None and existing.status == "registered":
             return meeting_view(repo, meeting)
         now = utcnow()
-        try:
+        with council_rules():
             council.check_registration(
                 meeting.capacity, repo.registered_count(meeting.id), aware(meeting.starts_at), now
             )
-        except council.CouncilRefused as exc:
-            raise refused(exc) from None
         if existing is None:
             existing = MeetingRegistration(meeting_id=meeting.id, account_id=who.id)
             repo.add(existing)
@@ -608,7 +606,7 @@ def set_agenda(kit: KitHandle, meeting_id: str, topic_ids: list[str], viewer: di
     with kit.unit_of_work() as uow:
         repo = DeliberationRepository(uow.session)
         meeting = require_meeting(repo, meeting_id)
-        try:
+        with council_rules():
             council.require_status(meeting.status, ("scheduled",), "set the agenda of")
             found = {}
             for topic_id in topic_ids:
@@ -618,8 +616,6 @@ def set_agenda(kit: KitHandle, meeting_id: str, topic_ids: list[str], viewer: di
             council.check_agenda(
                 topic_ids, {k: (t.community, t.status) for k, t in found.items()}, meeting.community
             )
-        except council.CouncilRefused as exc:
-            raise refused(exc) from None
         for item in repo.agenda(meeting.id):
             if item.topic_id not in found and repo.resolution_of(meeting.id, item.topic_id) is None:
                 old = repo.topic(item.topic_id, lock=True)
@@ -640,11 +636,7 @@ def record_attendance(kit: KitHandle, meeting_id: str, payload: dict, viewer: di
     require_council(who)
     with kit.unit_of_work() as uow:
         repo = DeliberationRepository(uow.session)
-        meeting = require_meeting(repo, meeting_id)
-        try:
-            council.require_status(meeting.status, ("scheduled",), "record attendance of")
-        except council.CouncilRefused as exc:
-            raise refused(exc) from None
+        meeting = scheduled_meeting(repo, meeting_id, "record attendance of")
         if utcnow() < aware(meeting.starts_at) - DOORS_OPEN:
             raise Conflict("meeting-not-started", "Attendance is taken when the meeting gathers.")
         meeting.attendee_ids = sorted(set(payload.get("present") or []))
@@ -661,27 +653,21 @@ def record_resolution(kit: KitHandle, meeting_id: str, payload: dict, viewer: di
     require_council(who)
     with kit.unit_of_work() as uow:
         issues, repo = IssueRepository(uow.session), DeliberationRepository(uow.session)
-        meeting = require_meeting(repo, meeting_id)
+        meeting = scheduled_meeting(repo, meeting_id, "record a resolution of")
         topic_id = payload["topic_id"]
-        try:
-            council.require_status(meeting.status, ("scheduled",), "record a resolution of")
-        except council.CouncilRefused as exc:
-            raise refused(exc) from None
         if topic_id not in {item.topic_id for item in repo.agenda(meeting.id)}:
             raise Conflict("topic-not-on-agenda", f"Topic {topic_id} is not on this agenda.")
         if repo.resolution_of(meeting.id, topic_id) is not None:
             raise Conflict("already-resolved", f"Topic {topic_id} already has a resolution here.")
         topic = repo.topic(topic_id, lock=True)
         present = len(meeting.attendee_ids) + meeting.other_attendees
-        try:
+        with council_rules():
             vote = council.Vote(
                 payload["votes_for"], payload["votes_against"], payload["votes_abstain"]
             )
             quorum_met = council.check_resolution(
                 payload["outcome"], payload.get("reasons"), vote, present, meeting.quorum
             )
-        except council.CouncilRefused as exc:
-            raise refused(exc) from None
         now = utcnow()
         if topic.important:
             add_step(uow, repo, topic, Step.RESOLVE, who, payload.get("reasons") or "", now)
@@ -739,11 +725,7 @@ def close_meeting(kit: KitHandle, meeting_id: str, payload: dict, viewer: dict) 
         )
     with kit.unit_of_work() as uow:
         repo = DeliberationRepository(uow.session)
-        meeting = require_meeting(repo, meeting_id)
-        try:
-            council.require_status(meeting.status, ("scheduled",), "close")
-        except council.CouncilRefused as exc:
-            raise refused(exc) from None
+        meeting = scheduled_meeting(repo, meeting_id, "close")
         if not meeting.attendee_ids and not meeting.other_attendees:
             raise Conflict("attendance-not-recorded", "Record who attended before closing.")
         meeting.status = "held"
