@@ -4,6 +4,7 @@ their attempts, reminders and webhook subscriptions."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
@@ -20,7 +21,18 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from shared.db.read_cache import TableCache
+
+# read on every event, changed rarely: kept per process for a few seconds (this process's own
+# writes clear them at once; other replicas' writes are seen within the TTL)
+CACHE_TTL = 5.0
+RECIPIENTS = TableCache("recipients", CACHE_TTL, ("people", "preferences"))
+WEBHOOKS = TableCache("webhooks", CACHE_TTL, ("webhook_subscriptions",))
+NODES = TableCache("directory_nodes", CACHE_TTL, ("directory_nodes",))
 
 
 class Base(DeclarativeBase):
@@ -308,12 +320,20 @@ class DirectoryCopy:
             or []
         )
 
+    def cached_ancestors(self, node: str) -> tuple[str, ...]:
+        """`ancestors`, from the per-process cache (read on every event a webhook may want)."""
+        return NODES.get(self.session, node, lambda: tuple(self.ancestors(node)))
+
     def followers(self, subject: str) -> set[str]:
         return set(self.session.scalars(select(Follow.account_id).where(Follow.subject == subject)))
 
     def follow(self, subject: str, account_id: str) -> None:
-        if self.session.get(Follow, (subject, account_id)) is None:
-            self.session.add(Follow(subject=subject, account_id=account_id))
+        """One `INSERT ... ON CONFLICT DO NOTHING` (no look-up first)."""
+        dialect = self.session.get_bind().dialect.name
+        statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(Follow)
+        self.session.execute(
+            statement.values(subject=subject, account_id=account_id).on_conflict_do_nothing()
+        )
 
     def unfollow(self, subject: str, account_id: str) -> None:
         self.session.execute(
@@ -335,9 +355,65 @@ class DirectoryCopy:
             self.session.add(RoleHolding(account_id=account_id, role=role, node=node, path=path))
 
 
+@dataclass(frozen=True)
+class Contact:
+    """What sending needs to know of a recipient (a snapshot of `Person`)."""
+
+    account_id: str
+    timezone: str
+    phone: str | None
+    email: str | None
+    bot_url: str | None
+    quiet_start: str | None
+    quiet_end: str | None
+    digest: str
+
+
+@dataclass(frozen=True)
+class Recipient:
+    contact: Contact | None  # None: not in the local read copy (in-app only)
+    opt_outs: frozenset[tuple[str, str]]  # (category, channel) turned off
+
+
 class PeopleRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def recipients(self, account_ids: list[str]) -> dict[str, Recipient]:
+        """Contact details and opt-outs of each account, from the per-process cache; the
+        misses in two queries."""
+
+        def load(missing: list[str]) -> dict[str, Recipient]:
+            contacts = {
+                row.account_id: Contact(*row)
+                for row in self.session.execute(
+                    select(
+                        Person.account_id,
+                        Person.timezone,
+                        Person.phone,
+                        Person.email,
+                        Person.bot_url,
+                        Person.quiet_start,
+                        Person.quiet_end,
+                        Person.digest,
+                    ).where(Person.account_id.in_(missing))
+                )
+            }
+            opt_outs: dict[str, set] = {}
+            for account_id, category, channel in self.session.execute(
+                select(Preference.account_id, Preference.category, Preference.channel).where(
+                    Preference.account_id.in_(missing), Preference.enabled.is_(False)
+                )
+            ):
+                opt_outs.setdefault(account_id, set()).add((category, channel))
+            return {
+                account_id: Recipient(
+                    contacts.get(account_id), frozenset(opt_outs.get(account_id, ()))
+                )
+                for account_id in missing
+            }
+
+        return RECIPIENTS.get_many(self.session, account_ids, load)
 
     def get(self, account_id: str) -> Person | None:
         return self.session.get(Person, account_id)
@@ -522,3 +598,30 @@ class WebhookRepository:
 
     def all(self) -> list[WebhookSubscription]:
         return list(self.session.scalars(select(WebhookSubscription)))
+
+    def targets(self) -> tuple[WebhookTarget, ...]:
+        """Every subscription as sending needs it, from the per-process cache: an event costs
+        no query when nobody subscribed (or nothing changed)."""
+
+        def load() -> tuple[WebhookTarget, ...]:
+            rows = self.session.execute(
+                select(
+                    WebhookSubscription.id,
+                    WebhookSubscription.scope,
+                    WebhookSubscription.url,
+                    WebhookSubscription.event_types,
+                ).order_by(WebhookSubscription.created_at, WebhookSubscription.id)
+            )
+            return tuple(
+                WebhookTarget(id, scope, url, frozenset(types)) for id, scope, url, types in rows
+            )
+
+        return WEBHOOKS.get(self.session, "all", load)
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    id: str
+    scope: str
+    url: str
+    event_types: frozenset[str]

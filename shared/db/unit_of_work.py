@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, Table, event, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from shared.events import CATALOGUE, Envelope
 from .kit_tables import idempotency_keys, inbox, outbox
 
 AfterCommit = Callable[[list[Envelope]], None]
+_UOW = "pavilion.unit_of_work"  # Session.info: the unit of work the session belongs to
 
 
 def utcnow() -> datetime:
@@ -41,11 +42,15 @@ class UnitOfWork:
         self.correlation_id = correlation_id
         self._after_commit = after_commit
         self._events: list[Envelope] = []
+        # rows recorded with `insert_later` (outbox rows among them), not yet inserted
+        self._later: dict[Table, list[dict[str, Any]]] = {}
         self.session: Session | None = None
 
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self.engine, expire_on_commit=False, autoflush=True)
+        self.session.info[_UOW] = self
         self._events = []
+        self._later = {}
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -71,7 +76,12 @@ class UnitOfWork:
         community: str | None,
         subject: str | None = None,
     ) -> Envelope:
-        """Record an event to be published once this transaction commits."""
+        """Record an event to be published once this transaction commits.
+
+        Its outbox row is written with the transaction's last statement (the idempotency key's
+        `INSERT`, see `remember_result`) or just before the commit, together with the other
+        events of the transaction (`insert_later`). A rollback drops it.
+        """
         assert self.session is not None
         envelope = CATALOGUE.envelope(
             event_type,
@@ -80,18 +90,42 @@ class UnitOfWork:
             subject=subject,
             correlation_id=self.correlation_id,
         )
-        self.session.execute(
-            insert(outbox).values(
-                id=envelope.id,
-                type=envelope.type,
-                message=envelope.to_message(),
-                created_at=envelope.time,
-                published_at=None,
-                attempts=0,
-            )
+        self.insert_later(
+            outbox,
+            [
+                {
+                    "id": envelope.id,
+                    "type": envelope.type,
+                    "message": envelope.to_message(),
+                    "created_at": envelope.time,
+                    "published_at": None,
+                    "attempts": 0,
+                }
+            ],
         )
         self._events.append(envelope)
         return envelope
+
+    # -- rows written with the transaction's last statement -----------------------------------
+    def insert_later(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Insert `rows` into `table` in this transaction, but not now: with its last statement
+        (the idempotency key's, on PostgreSQL) or just before the commit, one multi-row
+        `INSERT` per table. For rows nothing in the transaction reads back (history, alarms,
+        outbox); every row of one table must have the same columns. A rollback drops them."""
+        self._later.setdefault(table, []).extend(rows)
+
+    def _take_later(self) -> dict[Table, list[dict[str, Any]]]:
+        later, self._later = self._later, {}
+        return later
+
+    def write_later(self) -> None:
+        """Insert the rows recorded with `insert_later` so far (one executemany per table)."""
+        for table, rows in self._take_later().items():
+            if rows:
+                self.session.execute(insert(table), rows)
+
+    def _rolled_back(self) -> None:
+        self._later = {}
 
     # -- inbox --------------------------------------------------------------------------------
     def first_time_handling(self, consumer: str, event_id: str) -> bool:
@@ -150,10 +184,39 @@ class UnitOfWork:
             "created_at": utcnow(),
         }
         dialect = self.engine.dialect.name
-        statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(
-            idempotency_keys
-        ).values(**values)
-        return self.session.execute(statement.on_conflict_do_nothing()).rowcount == 1
+        statement = (
+            (pg_insert if dialect == "postgresql" else sqlite_insert)(idempotency_keys)
+            .values(**values)
+            .on_conflict_do_nothing()
+        )
+        if dialect == "postgresql":
+            # the rows recorded with `insert_later` (outbox rows among them) go in the same
+            # statement, as data-modifying CTEs: one round trip for all of them; if the key is
+            # taken, the caller rolls them back with the rest
+            # (one single-row INSERT per row: SQLAlchemy caches the compiled statement per
+            # shape, while a multi-row VALUES would be compiled anew every time)
+            number = 0
+            for table, rows in self._take_later().items():
+                for row in rows:
+                    statement = statement.add_cte(insert(table).values(row).cte(f"later_{number}"))
+                    number += 1
+        else:
+            self.write_later()
+        return self.session.execute(statement).rowcount == 1
+
+
+@event.listens_for(Session, "before_commit")
+def _write_later_before_commit(session: Session) -> None:
+    uow = session.info.get(_UOW)
+    if uow is not None:
+        uow.write_later()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_later_on_rollback(session: Session) -> None:
+    uow = session.info.get(_UOW)
+    if uow is not None:
+        uow._rolled_back()
 
 
 def request_hash(request: Any) -> str:

@@ -10,12 +10,24 @@ stops waiting and gets `ServiceUnavailable` (a 503 problem) instead of hanging.
 from __future__ import annotations
 
 import time
+import warnings
 
 import eventlet
-from kombu.exceptions import OperationalError
+from kombu import Connection
+from kombu.exceptions import ChannelError, OperationalError
+from kombu.pools import producers
+from nameko.amqp.publish import Publisher, UndeliverableMessage
+from nameko.constants import (
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    DEFAULT_SERIALIZER,
+    DEFAULT_TRANSPORT_OPTIONS,
+    LOGIN_METHOD_CONFIG_KEY,
+    SERIALIZER_CONFIG_KEY,
+)
 from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
-from nameko.rpc import MethodProxy, ReplyListener, RpcConsumer
+from nameko.rpc import MethodProxy, ReplyListener, Responder, RpcConsumer, get_rpc_exchange
 from nameko.rpc import Rpc as NamekoRpc
 
 from shared.errors import ServiceUnavailable
@@ -25,23 +37,99 @@ from shared.metrics import RPC_SECONDS
 log = get_logger(__name__)
 
 
+class PooledPublisher(Publisher):
+    """nameko's `Publisher` (confirms, `mandatory`, retry policy, `UndeliverableMessage`),
+    except that it builds its kombu `Connection` once and keeps its producer pool, instead of
+    building a `Connection` and looking the pool up for every message. One instance is shared
+    by every worker of a service (the pool is safe for concurrent green threads)."""
+
+    def __init__(self, amqp_uri, ssl=None, login_method=None, **options):
+        super().__init__(amqp_uri, ssl=ssl, login_method=login_method, **options)
+        transport_options = DEFAULT_TRANSPORT_OPTIONS.copy()
+        transport_options["confirm_publish"] = self.use_confirms
+        self._connection = Connection(
+            amqp_uri, transport_options=transport_options, ssl=ssl, login_method=login_method
+        )
+        self._producers = producers[self._connection]
+
+    def publish(self, payload, **kwargs):
+        publish_kwargs = self.publish_kwargs.copy()
+        headers = publish_kwargs.pop("headers", {}).copy()
+        headers.update(kwargs.pop("headers", {}))
+        headers.update(kwargs.pop("extra_headers", {}))
+        options = {
+            name: kwargs.pop(name, getattr(self, name))
+            for name in (
+                "delivery_mode",
+                "mandatory",
+                "priority",
+                "expiration",
+                "serializer",
+                "compression",
+                "retry",
+                "retry_policy",
+            )
+        }
+        declare = [*self.declare, *kwargs.pop("declare", ())]
+        publish_kwargs.update(kwargs)
+        with self._producers.acquire(block=True) as producer:
+            try:
+                producer.publish(
+                    payload, headers=headers, declare=declare, **options, **publish_kwargs
+                )
+            except ChannelError as exc:
+                if "NO_ROUTE" in str(exc):
+                    raise UndeliverableMessage() from None
+                raise
+            if options["mandatory"] and not self.use_confirms:
+                warnings.warn(
+                    "mandatory without confirms cannot detect unroutable messages",
+                    stacklevel=2,
+                )
+
+
+class _PooledMethodProxy(MethodProxy):
+    """nameko's `MethodProxy` with a publisher given (shared) instead of built per call."""
+
+    def __init__(self, worker_ctx, service_name, method_name, reply_listener, publisher):
+        self.worker_ctx = worker_ctx
+        self.service_name = service_name
+        self.method_name = method_name
+        self.reply_listener = reply_listener
+        self.publisher = publisher
+
+
 class TimedServiceProxy:
-    def __init__(self, worker_ctx, service: str, reply_listener, timeout: float, embedded: bool):
+    def __init__(
+        self,
+        worker_ctx,
+        service: str,
+        reply_listener,
+        timeout: float,
+        embedded: bool,
+        publisher: Publisher | None = None,
+    ):
         self._worker_ctx = worker_ctx
         self._service = service
         self._reply_listener = reply_listener
         self._timeout = timeout
         self._embedded = embedded
+        self._publisher = publisher
 
     def __getattr__(self, method: str):
         if method.startswith("_"):
             raise AttributeError(method)
 
         def call(*args, **kwargs):
-            options = {} if self._embedded else {"expiration": self._timeout}
-            proxy = MethodProxy(
-                self._worker_ctx, self._service, method, self._reply_listener, **options
-            )
+            if self._publisher is not None:
+                proxy = _PooledMethodProxy(
+                    self._worker_ctx, self._service, method, self._reply_listener, self._publisher
+                )
+            else:
+                options = {} if self._embedded else {"expiration": self._timeout}
+                proxy = MethodProxy(
+                    self._worker_ctx, self._service, method, self._reply_listener, **options
+                )
             try:
                 reply = proxy.call_async(*args, **kwargs)
             except UnknownService:
@@ -86,6 +174,20 @@ class TimedRpc(DependencyProvider):
 
     def __init__(self, service: str):
         self.service = service
+        self._publisher = None
+
+    def setup(self) -> None:
+        settings = self.container.config["PAVILION"]
+        if not settings.embedded:
+            # one publisher (kombu connection + producer pool) for every call of this proxy;
+            # requests expire on the broker at the deadline
+            self._publisher = PooledPublisher(
+                self.container.config[AMQP_URI_CONFIG_KEY],
+                ssl=self.container.config.get(AMQP_SSL_CONFIG_KEY),
+                login_method=self.container.config.get(LOGIN_METHOD_CONFIG_KEY),
+                serializer=self.container.config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER),
+                expiration=settings.rpc_timeout,
+            )
 
     def get_dependency(self, worker_ctx) -> TimedServiceProxy:
         settings = self.container.config["PAVILION"]
@@ -95,6 +197,7 @@ class TimedRpc(DependencyProvider):
             self.rpc_reply_listener,
             settings.rpc_timeout,
             settings.embedded,
+            self._publisher,
         )
 
 
@@ -104,9 +207,41 @@ class ResilientRpcConsumer(RpcConsumer):
     (or is requeued while the channel lives), so the broker delivers it again and the caller,
     which sent an idempotency key, gets the first result."""
 
+    _publisher = None
+
+    def _reply_publisher(self) -> Publisher | None:
+        """One reply publisher per service (nameko builds one per reply); None in embedded
+        mode, where nameko's own path serves the in-memory transport."""
+        if self._publisher is None:
+            config = self.container.config
+            if config["PAVILION"].embedded:
+                return None
+            self._publisher = PooledPublisher(
+                config[AMQP_URI_CONFIG_KEY],
+                ssl=config.get(AMQP_SSL_CONFIG_KEY),
+                login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
+            )
+        return self._publisher
+
+    def _send_reply(self, message, result, exc_info):
+        publisher = self._reply_publisher()
+        if publisher is None:
+            return super().handle_result(message, result, exc_info)
+        config = self.container.config
+        responder = Responder(
+            config[AMQP_URI_CONFIG_KEY],
+            get_rpc_exchange(config),
+            config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER),
+            message,
+        )
+        responder.publisher_cls = lambda *_args, **_kwargs: publisher
+        result, exc_info = responder.send_response(result, exc_info)
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
+
     def handle_result(self, message, result, exc_info):
         try:
-            return super().handle_result(message, result, exc_info)
+            return self._send_reply(message, result, exc_info)
         except Exception as exc:
             log.warning("rpc.reply_failed", error=str(exc))
             self.queue_consumer.requeue_message(message)

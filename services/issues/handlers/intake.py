@@ -17,7 +17,7 @@ from ..domain import dedup
 from ..domain.lifecycle import OPEN_STATUSES
 from ..domain.routing import Location, LocationError, resolve_grid, route
 from ..domain.sla import start_clock
-from ..repository import Issue, IssueHistory, IssueRepository
+from ..repository import Issue, IssueHistory, IssueRepository, SlaAlarm
 from ..schemas import IssueOutput, ReportIssueInput
 from .common import calendar, community_catalogue, directory_node, load, role_holders, view
 
@@ -115,24 +115,34 @@ def report_issue(kit: KitHandle, payload: dict, idempotency_key: str | None = No
             version=1,
         )
         issues.add(issue)
-        issues.record(
-            IssueHistory(
-                issue_id=issue.id,
-                action="report",
-                from_status=None,
-                to_status="reported",
-                actor_id=data["recorded_by"] or data["reporter_id"],
-                note=f"channel {data['channel']}",
-                at=now,
-            )
+        # a new issue's history row and SLA alarms are read by nothing in this transaction:
+        # they go in with its last statement (with the outbox row and the idempotency key)
+        uow.insert_later(
+            IssueHistory.__table__,
+            [
+                {
+                    "issue_id": issue.id,
+                    "action": "report",
+                    "from_status": None,
+                    "to_status": "reported",
+                    "actor_id": data["recorded_by"] or data["reporter_id"],
+                    "note": f"channel {data['channel']}",
+                    "at": now,
+                }
+            ],
         )
-        issues.add_alarms(
-            issue.id,
-            {
-                f"{clock.kind}_{moment}": at
+        uow.insert_later(
+            SlaAlarm.__table__,
+            [
+                {
+                    "issue_id": issue.id,
+                    "kind": f"{clock.kind}_{moment}",
+                    "due_at": at,
+                    "fired_at": None,
+                }
                 for clock in (response, resolution)
                 for moment, at in (("warning", clock.warn_at), ("breach", clock.due_at))
-            },
+            ],
         )
         uow.publish(
             "issues.issue_reported",
