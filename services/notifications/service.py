@@ -19,6 +19,7 @@ from .handlers import (
     inbox,
     preferences,
     preview,
+    receipts,
     webhooks,
 )
 
@@ -172,6 +173,10 @@ class NotificationsService(DeadLetterOps):
     def on_project_rated(self, event):
         handlers.notify(self.kit, event)
 
+    @event_consumer("volunteers.team_joined")
+    def on_team_joined(self, event):
+        handlers.notify(self.kit, event)
+
     @event_consumer("volunteers.activity_scheduled")
     def on_activity_scheduled(self, event):
         handlers.notify(self.kit, event)
@@ -285,6 +290,10 @@ class NotificationsService(DeadLetterOps):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def record_receipts(self, receipts: list) -> dict:
         return deliveries.record_receipts(self.kit, receipts)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def record_provider_receipts(self, provider: str, reports: list) -> dict:
+        return receipts.record_provider_reports(self.kit, provider, reports)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def replay_delivery(self, delivery_id: str) -> dict:

@@ -183,8 +183,10 @@ class VolunteersService(DeadLetterOps):
         return handlers.get_team(self.kit, team_id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def set_membership(self, team_id: str, volunteer_id: str, payload: dict) -> dict:
-        return handlers.set_membership(self.kit, team_id, volunteer_id, payload)
+    def set_membership(
+        self, team_id: str, volunteer_id: str, payload: dict, actor_id: str | None = None
+    ) -> dict:
+        return handlers.set_membership(self.kit, team_id, volunteer_id, payload, actor_id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def reschedule_occurrences(

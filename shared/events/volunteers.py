@@ -18,6 +18,19 @@ class ShiftFacts(EventData):
     place = fields.String(allow_none=True, load_default=None)
     starts_at = fields.AwareDateTime(required=True)
     ends_at = fields.AwareDateTime(required=True)
+    # the recurring activity the shift belongs to, if any (its volunteers are an audience)
+    activity_id = fields.String(allow_none=True, load_default=None)
+
+
+class TeamJoinedV1(EventData):
+    """A volunteer joined a team, or their role in it changed."""
+
+    team_id = fields.String(required=True)
+    team_name = fields.String(required=True)
+    community = fields.String(required=True)
+    volunteer_id = fields.String(required=True)
+    role = fields.String(required=True)
+    changed_by = fields.String(allow_none=True, load_default=None)
 
 
 class ShiftSignedUpV1(ShiftFacts):
@@ -142,6 +155,21 @@ _SHIFT = {
 
 
 def register(catalogue: Catalogue) -> None:
+    catalogue.register(
+        "volunteers.team_joined",
+        1,
+        TeamJoinedV1,
+        description="A volunteer joined a team (or their role in it changed): the team's "
+        "volunteers are an audience notifications can address.",
+        example={
+            "team_id": "team-5a5a",
+            "team_name": "我帮你志愿服务队",
+            "community": "150105001001",
+            "volunteer_id": "acc-7b7b",
+            "role": "member",
+            "changed_by": "acc-5d5d",
+        },
+    )
     catalogue.register(
         "volunteers.shift_signed_up",
         1,

@@ -1,22 +1,47 @@
 """The notifications API through the public HTTP interface of an embedded Pavilion: the
 inbox (unread count, mark read, mark all read), settings, the delivery log, webhook
-subscriptions and template previews."""
+subscriptions, template previews, and SMS providers' signed delivery reports."""
 
+import json
 import threading
+import time
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
+import pytest
 import requests
 
+from services.notifications.channels.sms import (
+    REPORT_SIGNATURE_HEADER,
+    REPORT_TIMESTAMP_HEADER,
+    report_signature,
+)
 from services.notifications.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from tests.support.processes import wait_until
+from tests.support.processes import start_embedded, wait_until
 from tests.support.scenario import (
     GRID_1,
+    XILIN,
     ZHANLANGUAN,
     grid_worker,
     report,
     resident,
     wait_for_routing,
 )
+
+CALLBACK_SECRET = "sms-callback-secret-for-tests"
+RECEIPTS = "/v1/notifications/providers/sms-primary/receipts"
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    """This module's Pavilion accepts delivery reports signed with CALLBACK_SECRET."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("NOTIFICATIONS_SMS_CALLBACK_SECRET", CALLBACK_SECRET)
+        pavilion = start_embedded(tmp_path_factory.mktemp("embedded-notifications"))
+    try:
+        yield pavilion
+    finally:
+        pavilion.stop_all()
 
 
 def a_new_message_for_the_grid_worker(pavilion, title):
@@ -110,6 +135,21 @@ def test_a_message_shows_its_delivery_log_to_its_recipient(embedded):
     )
     assert response.status_code == 200, response.text
     assert response.json()["message_id"] == message["id"]
+
+
+def test_staff_in_scope_read_the_delivery_log_of_a_message_and_others_may_not(embedded):
+    message = a_new_message_for_the_grid_worker(embedded, "消防栓漏水")
+    path = f"/v1/notifications/messages/{message['id']}/deliveries"
+    staff = embedded.headers("social_worker", ZHANLANGUAN, "张丽")
+    response = embedded.get(path, headers=staff)
+    assert response.status_code == 200, response.text
+    assert response.json()["message_id"] == message["id"]
+    assert response.json()["community"] == ZHANLANGUAN
+    elsewhere = embedded.headers("social_worker", XILIN, "西林社工")
+    assert embedded.get(path, headers=elsewhere).status_code == 404
+    assert embedded.get(path, headers=resident(embedded)).status_code == 403
+    ops = embedded.headers("ops", "150100", "运维值班")
+    assert embedded.get(path, headers=ops).status_code == 200
 
 
 def test_ops_list_dead_deliveries_and_residents_may_not(embedded):
@@ -226,3 +266,119 @@ def test_a_webhook_subscriber_receives_a_signed_call_for_a_new_issue(embedded):
     )
     log = embedded.get(f"/v1/webhooks/{subscription['id']}/deliveries", headers=staff).json()
     assert "sent" in {row["state"] for row in log["items"]}
+
+
+def push_reports(pavilion, reports, *, secret=CALLBACK_SECRET, at=None, sign=True, raw=None):
+    body = raw if raw is not None else json.dumps(reports, ensure_ascii=False).encode()
+    timestamp = str(int(time.time() if at is None else at))
+    headers = {"Content-Type": "application/json"}
+    if sign:
+        headers[REPORT_TIMESTAMP_HEADER] = timestamp
+        headers[REPORT_SIGNATURE_HEADER] = report_signature(secret, timestamp, body)
+    return requests.post(pavilion.url + RECEIPTS, data=body, headers=headers, timeout=15)
+
+
+def a_sent_sms_to_a_meeting_attendee(pavilion) -> tuple[dict, dict]:
+    """A resident with a phone registers for a council meeting that is then cancelled: the
+    cancellation goes to them in-app and by SMS (through the fake `sms-primary`)."""
+    attendee = resident(pavilion, name="回执测试居民")
+    settings = {"phone": "13900000077", "quiet_hours": None}
+    assert (
+        patch(pavilion, "/v1/me/notification-settings", json=settings, headers=attendee).status_code
+        == 200
+    )
+    secretary = pavilion.headers("party_secretary", ZHANLANGUAN, "展览馆社区党委书记")
+    start = datetime.now(UTC) + timedelta(days=3)
+    meeting = pavilion.post(
+        f"/v1/communities/{ZHANLANGUAN}/meetings",
+        json={
+            "meeting_type": "neighbourhood_hub",
+            "title": "回执测试议事会",
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=1)).isoformat(),
+            "place": "社区活动室",
+            "capacity": 5,
+        },
+        headers=secretary,
+    )
+    assert meeting.status_code == 201, meeting.text
+    path = f"/v1/meetings/{meeting.json()['id']}"
+    registered = pavilion.post(f"{path}/registrations", headers=attendee)
+    assert registered.status_code == 200, registered.text
+    cancelled = pavilion.post(
+        f"{path}/cancellation", json={"reason": "场地维修"}, headers=secretary
+    )
+    assert cancelled.status_code == 200, cancelled.text
+
+    def the_sent_sms():
+        found = [m for m in pavilion.inbox(attendee) if m["kind"] == "meeting_cancelled"]
+        if not found:
+            return None
+        log = pavilion.get(f"/v1/me/inbox/{found[0]['id']}/deliveries", headers=attendee).json()
+        sms = [d for d in log["deliveries"] if d["channel"] == "sms" and d["state"] == "sent"]
+        return (found[0], sms[0]) if sms else None
+
+    return wait_until(the_sent_sms, 30, interval=0.3, message="the SMS of the cancellation")
+
+
+def test_a_signed_provider_report_marks_the_sms_delivered_and_a_replay_is_refused(embedded):
+    ops = embedded.headers("ops", "150100", "运维值班")
+    _message, sms = a_sent_sms_to_a_meeting_attendee(embedded)
+    pushed = {
+        "phone_number": "13900000077",
+        "send_time": "2026-11-27 10:00:00",
+        "report_time": "2026-11-27 10:00:05",
+        "success": True,
+        "err_code": "DELIVERED",
+        "err_msg": "用户接收成功",
+        "sms_size": "1",
+        "biz_id": sms["provider_reference"],
+        "out_id": sms["id"],
+    }
+    unknown = {"biz_id": "not-ours-1", "success": False, "err_code": "MK:0001"}
+
+    unsigned = push_reports(embedded, [pushed], sign=False)
+    assert unsigned.status_code == 401, unsigned.text
+    assert unsigned.headers["Content-Type"].startswith("application/problem+json")
+    assert unsigned.json()["code"] == "signature-missing"
+    forged = push_reports(embedded, [pushed], secret="guessed")
+    assert forged.status_code == 401 and forged.json()["code"] == "signature-mismatch"
+    stale = push_reports(embedded, [pushed], at=time.time() - 3600)  # captured an hour ago
+    assert stale.status_code == 401 and stale.json()["code"] == "timestamp-out-of-range"
+    untouched = embedded.get(f"/v1/notifications/deliveries/{sms['id']}", headers=ops).json()
+    assert untouched["state"] == "sent"
+
+    accepted = push_reports(embedded, [pushed, unknown])
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json() == {
+        "code": 0,
+        "msg": "成功",
+        "delivered": 1,
+        "failed": 0,
+        "unchanged": 0,
+        "unknown": ["not-ours-1"],
+    }
+    delivery = embedded.get(f"/v1/notifications/deliveries/{sms['id']}", headers=ops).json()
+    assert delivery["state"] == "delivered"
+    assert delivery["log"][-1]["provider"] == "receipt:sms-primary"
+
+    repeated = push_reports(embedded, [pushed])  # providers push again when unsure
+    assert repeated.status_code == 200 and repeated.json()["unchanged"] == 1
+    after = embedded.get(f"/v1/notifications/deliveries/{sms['id']}", headers=ops).json()
+    assert after["state"] == "delivered" and len(after["log"]) == len(delivery["log"])
+
+
+def test_a_malformed_signed_batch_is_a_422_and_changes_nothing(embedded):
+    for raw in (b"not json", b"[]", b'[{"success": true}]', b'[{"biz_id": "x", "success": 3}]'):
+        response = push_reports(embedded, None, raw=raw)
+        assert response.status_code == 422, (raw, response.text)
+        assert response.json()["code"] == "malformed-report"
+    # a malformed body without a valid signature is refused before it is read
+    assert push_reports(embedded, None, raw=b"not json", sign=False).status_code == 401
+
+
+def test_a_malformed_provider_name_is_no_provider_at_all(embedded):
+    response = requests.post(
+        embedded.url + "/v1/notifications/providers/NOT_A_NAME/receipts", data=b"[]", timeout=15
+    )
+    assert response.status_code == 404

@@ -17,7 +17,7 @@ from services.notifications.channels import Registry, fake
 from services.notifications.channels.email import SmtpEmail
 from services.notifications.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from services.notifications.domain.delivery import RateLimiter, RetryPolicy
-from services.notifications.handlers import deliveries, dispatch, webhooks
+from services.notifications.handlers import deliveries, dispatch, receipts, webhooks
 from services.notifications.handlers.fanout import apply_rules
 from services.notifications.repository import (
     Delivery,
@@ -495,6 +495,64 @@ def test_a_provider_receipt_marks_a_sent_sms_delivered_or_failed(kit):
     assert deliveries.replay_delivery(kit, bad.id)["state"] == "queued"
 
 
+def test_a_providers_pushed_reports_mark_its_sms_delivered_or_failed_once(kit):
+    a_volunteer_with_a_phone(kit)
+    good_event = shift_assigned(kit)
+    a_volunteer_with_a_phone(kit, "acc-v2", "13800000002")
+    bad_event = publish(
+        kit,
+        "volunteers.shift_assigned",
+        volunteer_id="acc-v2",
+        starts_at=datetime.now(UTC) + timedelta(days=3),
+        ends_at=datetime.now(UTC) + timedelta(days=3, hours=2),
+    )
+    run_until_settled(kit, Registry.fakes())
+    good, bad = sms_of(kit, good_event.id), sms_of(kit, bad_event.id)
+    assert good.provider_reference and bad.provider_reference
+    batch = [
+        {"biz_id": good.provider_reference, "out_id": good.id, "success": True},
+        {
+            "biz_id": bad.provider_reference,
+            "success": False,
+            "err_code": "MK:0001",
+            "err_msg": "停机",
+        },
+        {"biz_id": "no-such-message", "success": True},
+        {"biz_id": "another-id", "out_id": good.id, "success": False},  # not what we sent
+    ]
+
+    first = receipts.record_provider_reports(kit, "sms-primary", batch)
+    again = receipts.record_provider_reports(kit, "sms-primary", batch)
+
+    assert first == {
+        "delivered": 1,
+        "failed": 1,
+        "unchanged": 0,
+        "unknown": ["no-such-message", "another-id"],
+    }
+    assert again == {**first, "delivered": 0, "failed": 0, "unchanged": 2}
+    assert sms_of(kit, good_event.id).state == "delivered"
+    failed = deliveries.show_delivery(kit, bad.id)
+    assert failed["state"] == "failed" and failed["last_error"] == "MK:0001 停机"
+    outcomes = [(row["provider"], row["outcome"]) for row in failed["log"]]
+    assert outcomes == [("sms-primary", "sent"), ("receipt:sms-primary", "failed")]
+
+
+def test_a_report_from_a_provider_that_did_not_send_the_sms_changes_nothing(kit):
+    a_volunteer_with_a_phone(kit)
+    fake("sms-primary").down = True  # the backup sends it
+    event = shift_assigned(kit)
+    run_until_settled(kit, Registry.fakes())
+    sent = sms_of(kit, event.id)
+    report = [{"biz_id": sent.provider_reference, "out_id": sent.id, "success": False}]
+
+    result = receipts.record_provider_reports(kit, "sms-primary", report)
+
+    assert result["unknown"] == [sent.provider_reference]
+    assert sms_of(kit, event.id).state == "sent"
+    assert receipts.record_provider_reports(kit, "sms-backup", report)["failed"] == 1
+
+
 def test_a_delivery_whose_worker_died_mid_send_is_taken_back_and_sent(kit):
     a_volunteer_with_a_phone(kit)
     event = shift_assigned(kit)
@@ -508,3 +566,22 @@ def test_a_delivery_whose_worker_died_mid_send_is_taken_back_and_sent(kit):
 
     assert sms_of(kit, event.id).state == "sent"
     assert len(fake("sms-primary").sent) == 1
+
+
+def test_the_volunteers_of_an_activity_and_of_a_team_are_audiences(kit):
+    from services.notifications.domain.audiences import Followers, resolve
+    from services.notifications.repository import DirectoryCopy
+
+    publish(kit, "volunteers.shift_signed_up", volunteer_id="acc-li", activity_id="act-9")
+    publish(kit, "volunteers.shift_assigned", volunteer_id="acc-wang", activity_id="act-9")
+    publish(kit, "volunteers.shift_signed_up", volunteer_id="acc-zhao", activity_id=None)
+    publish(kit, "volunteers.team_joined", team_id="team-7", volunteer_id="acc-zhao")
+    with kit.unit_of_work() as uow:
+        directory = DirectoryCopy(uow.session)
+        assert resolve([Followers("activity_id")], {"activity_id": "act-9"}, directory) == [
+            "acc-li",
+            "acc-wang",
+        ]
+        assert resolve([Followers("team_id")], {"team_id": "team-7"}, directory) == ["acc-zhao"]
+        joined = uow.session.query(InboxMessage).filter_by(recipient_id="acc-zhao").all()
+    assert "team_joined" in {message.kind for message in joined}

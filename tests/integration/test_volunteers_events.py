@@ -311,3 +311,37 @@ def test_a_roster_run_solved_in_the_background_is_announced_when_it_finishes(vol
         e for e in heard("volunteers.shift_assigned") if e.data["roster_id"] == run["id"]
     ]
     assert (assigned.data["shift_id"], assigned.data["volunteer_id"]) == (created["id"], "acc-qian")
+
+
+def test_team_membership_and_an_activity_shift_name_their_team_and_activity(volunteers, heard):
+    team = call(
+        volunteers,
+        "create_team",
+        {"community": COMMUNITY, "name": "我帮你", "kind": "community", "created_by": "acc-staff"},
+    )
+    call(volunteers, "set_membership", team["id"], "acc-wu", {"role": "member"}, "acc-staff")
+    call(volunteers, "set_membership", team["id"], "acc-wu", {"role": "member"}, "acc-staff")
+    call(volunteers, "set_membership", team["id"], "acc-wu", {"role": "lead"}, "acc-staff")
+    joined = [e for e in heard("volunteers.team_joined", 2) if e.data["team_id"] == team["id"]]
+    assert [e.data["role"] for e in joined] == ["member", "lead"]  # the repeat said nothing
+    assert joined[0].data["team_name"] == "我帮你" and joined[0].subject == team["id"]
+
+    activity = call(
+        volunteers,
+        "create_activity",
+        {
+            "community": COMMUNITY,
+            "created_by": "acc-staff",
+            "title": "周末助老探访",
+            "kind": "care_visit",
+            "rule": "FREQ=WEEKLY;BYDAY=SA",
+            "first_day": "2026-12-05",
+            "last_day": "2026-12-12",
+            "windows": [["09:00", "11:00"]],
+            "capacity": 2,
+        },
+    )
+    first = activity["shifts"][0]["id"]
+    call(volunteers, "sign_up", first, "acc-wu")
+    (event,) = [e for e in heard("volunteers.shift_signed_up") if e.data["shift_id"] == first]
+    assert event.data["activity_id"] == activity["id"]

@@ -58,6 +58,35 @@ def test_every_rule_renders_its_sample_event_in_both_locales(rule):
         assert rendered["title"] and rendered["title"] != rule.kind
 
 
+def kinds_and_channels(rule) -> list[tuple[str, str]]:
+    """What a rule makes people read: its message (and reminder) on each of its channels."""
+    kinds = [rule.kind] + ([rule.reminder_kind] if rule.reminders else [])
+    return [(kind, channel) for kind in kinds for channel in rule.channels]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.event_type)
+def test_every_rules_templates_are_written_in_both_locales_for_every_channel(rule):
+    """Meeting, project and every other rule: each kind it sends (reminders included) has
+    its own zh-CN and en wording — no silent fallback to Chinese — and renders on each of
+    the rule's channels against the catalogue's example event with no variable missing
+    (the environment is strict: a missing variable fails the render)."""
+    from services.notifications.handlers.common import jsonable
+    from services.notifications.templates.texts import TEXTS
+
+    sample = jsonable(CATALOGUE.latest(rule.event_type).example_data())
+    for kind, channel in kinds_and_channels(rule):
+        assert set(TEXTS[kind]) == set(templates.LOCALES), kind
+        rendered = {
+            locale: templates.render(kind, sample, locale=locale, channel=channel)
+            for locale in templates.LOCALES
+        }
+        for locale, text in rendered.items():
+            assert text["title"].strip() and text["body"].strip(), (kind, channel, locale)
+            assert "{{" not in text["title"] + text["body"], (kind, channel, locale)
+        assert rendered["en"]["title"] != rendered["zh-CN"]["title"], (kind, channel)
+        assert rendered["en"]["body"] != rendered["zh-CN"]["body"], (kind, channel)
+
+
 def test_the_chinese_sms_adapter_sends_a_template_code_with_signature_and_parameters():
     provider = TemplateSmsProvider("aliyun", "http://sms.invalid", "key-id", "secret", "凉亭")
     message = Outgoing(

@@ -1,12 +1,20 @@
 """Notifications: the caller's in-app inbox and settings, the delivery log and dead
-deliveries for ops, webhook subscriptions for API consumers, and template previews."""
+deliveries for ops, SMS providers' signed delivery reports, webhook subscriptions for API
+consumers, and template previews."""
 
 from __future__ import annotations
 
-from shared.errors import Forbidden, NotFound
+import json
+import re
+
+from marshmallow import ValidationError
+
+from services.notifications.channels import sms
+from shared.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 
 from .. import access
 from ..api import locale_of, read_json, read_query, route
+from ..directory import covers
 from ..identity import STAFF_ROLES
 from ..openapi import Operation
 from ..repository import DirectoryRepository
@@ -27,6 +35,8 @@ from ..schemas.notifications import (
     ReceiptsView,
     SettingsBody,
     SettingsView,
+    SmsReportBody,
+    SmsReportsView,
     UnreadView,
     WebhookBody,
     WebhookList,
@@ -36,6 +46,18 @@ from ..schemas.notifications import (
 OPS_ROLES = frozenset({"ops", "admin"})
 WEBHOOK_ROLES = STAFF_ROLES | OPS_ROLES
 ANNOUNCERS = frozenset({"social_worker", "admin"})
+PROVIDER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+MAX_REPORTS = 1000
+_REFUSALS = {
+    "callback-not-configured": "Delivery reports are not accepted from this provider "
+    "(no callback secret is configured).",
+    "signature-missing": f"Sign the body: {sms.REPORT_TIMESTAMP_HEADER} and "
+    f"{sms.REPORT_SIGNATURE_HEADER} are required.",
+    "timestamp-invalid": f"{sms.REPORT_TIMESTAMP_HEADER} must be Unix seconds.",
+    "timestamp-out-of-range": f"{sms.REPORT_TIMESTAMP_HEADER} is too far from our clock "
+    "(a replay, or a clock to set right).",
+    "signature-mismatch": f"{sms.REPORT_SIGNATURE_HEADER} does not match the body.",
+}
 
 _T = "notifications"
 OPERATIONS = (
@@ -113,9 +135,21 @@ OPERATIONS = (
         tag=_T,
     ),
     Operation(
+        "post",
+        "/v1/notifications/providers/{provider}/receipts",
+        "SMS provider delivery reports (回执), a JSON list; no bearer token: signed with the "
+        "provider's secret — X-Sms-Timestamp (Unix seconds, within 5 minutes by default) and "
+        "X-Sms-Signature: sha256=<hex HMAC-SHA256 of '<timestamp>.<raw body>'>",
+        request=SmsReportBody(many=True),
+        response=SmsReportsView,
+        secured=False,
+        tag=_T,
+    ),
+    Operation(
         "get",
         "/v1/notifications/messages/{message_id}/deliveries",
-        "The delivery log of anyone's message, for ops",
+        "The delivery log of anyone's message: ops, and staff for messages of a community "
+        "in their scope",
         response=MessageLogView,
         tag=_T,
     ),
@@ -255,10 +289,40 @@ class NotificationRoutes:
         body = read_json(request, ReceiptsBody())
         return 200, ReceiptsView().dump(self.notifications.record_receipts(body["receipts"]))
 
+    @route("POST", "/v1/notifications/providers/<string:provider>/receipts")
+    def provider_receipts(self, request, provider):
+        """The public callback SMS providers push delivery reports to: no bearer token, the
+        body signed with the provider's secret (`channels/sms.py: report_refusal`). Checked
+        before the body is even parsed; a refused push changes nothing."""
+        if not PROVIDER_NAME.match(provider):
+            raise NotFound("provider-not-found", f"No SMS provider {provider!r}.")
+        raw = request.get_data(cache=True)
+        refusal = sms.report_refusal(
+            sms.callback_secret(provider),
+            request.headers.get(sms.REPORT_TIMESTAMP_HEADER),
+            raw,
+            request.headers.get(sms.REPORT_SIGNATURE_HEADER),
+            max_skew=sms.callback_max_skew(),
+        )
+        if refusal:
+            raise Unauthenticated(refusal, _REFUSALS[refusal])
+        reports = _read_reports(raw)
+        recorded = self.notifications.record_provider_receipts(provider, reports)
+        return 200, SmsReportsView().dump({"code": 0, "msg": "成功", **recorded})
+
     @route("GET", "/v1/notifications/messages/<string:message_id>/deliveries")
     def message_log(self, request, message_id):
-        self._require(request, OPS_ROLES, "read the delivery log")
-        return 200, MessageLogView().dump(self.notifications.message_log(None, message_id))
+        principal = self._require(request, OPS_ROLES | STAFF_ROLES, "read the delivery log")
+        found = self.notifications.message_log(None, message_id)
+        if principal.role not in OPS_ROLES:
+            node = None
+            if found.get("community"):
+                with self.kit.unit_of_work() as uow:
+                    node = DirectoryRepository(uow.session).node(found["community"])
+            if node is None or not covers(principal.scope, node.code, node.ancestors):
+                # staff outside its community do not learn that the message exists
+                raise NotFound("message-not-found", f"No message {message_id}.")
+        return 200, MessageLogView().dump(found)
 
     @route("POST", "/v1/webhooks")
     def create_webhook(self, request):
@@ -326,3 +390,29 @@ class NotificationRoutes:
         self._require(request, ANNOUNCERS | OPS_ROLES, "read announcements")
         found = self.notifications.show_broadcast(announcement_id)
         return 200, AnnouncementView().dump(found)
+
+
+def _read_reports(raw: bytes) -> list[dict]:
+    """A provider's batch: a JSON list of reports (a single report object is taken as a
+    batch of one). Anything else is a 422 and records nothing."""
+    try:
+        payload = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed("malformed-report", f"The body is not valid JSON: {exc}") from None
+    if isinstance(payload, dict):
+        payload = [payload]
+    if not isinstance(payload, list) or not 1 <= len(payload) <= MAX_REPORTS:
+        raise ValidationFailed(
+            "malformed-report", f"The body must be a list of 1–{MAX_REPORTS} delivery reports."
+        )
+    if not all(isinstance(item, dict) for item in payload):
+        raise ValidationFailed("malformed-report", "Each delivery report must be an object.")
+    try:
+        return _REPORTS.load(payload)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "malformed-report", "Some delivery reports are not valid.", exc.messages
+        ) from None
+
+
+_REPORTS = SmsReportBody(many=True)

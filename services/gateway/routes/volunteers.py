@@ -699,7 +699,8 @@ class VolunteerRoutes:
         access.require_role(principal, access.SHIFT_MANAGERS, "manage team members")
         body = read_json(request, MembershipBody())
         self._team_in_scope(principal, team_id)
-        return 200, TeamView().dump(self.volunteers.set_membership(team_id, volunteer_id, body))
+        team = self.volunteers.set_membership(team_id, volunteer_id, body, principal.id)
+        return 200, TeamView().dump(team)
 
     def _team_in_scope(self, principal: Principal, team_id: str) -> dict:
         team = self.volunteers.get_team(team_id)

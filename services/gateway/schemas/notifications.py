@@ -1,6 +1,6 @@
 """HTTP schemas of the notifications part of the API."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from .common import StrictSchema
 
@@ -101,6 +101,9 @@ class DeliveryView(Schema):
     next_attempt_at = fields.String(allow_none=True)
     last_error = fields.String(allow_none=True)
     message_id = fields.String(allow_none=True)
+    provider_reference = fields.String(
+        allow_none=True, metadata={"description": "The provider's message id (SMS: BizId)"}
+    )
     created_at = fields.String()
     updated_at = fields.String()
     log = fields.List(fields.Nested(AttemptView))
@@ -124,6 +127,7 @@ class DeliveryQuery(Schema):
 class MessageLogView(Schema):
     message_id = fields.String()
     recipient_id = fields.String()
+    community = fields.String(allow_none=True)
     created_at = fields.String()
     read_at = fields.String(allow_none=True)
     deliveries = fields.List(fields.Nested(DeliveryView))
@@ -200,3 +204,45 @@ class ReceiptsBody(StrictSchema):
 
 class ReceiptsView(Schema):
     updated = fields.Integer()
+
+
+class SmsReportBody(Schema):
+    """One delivery report (回执) as Chinese SMS providers push them (Aliyun SmsReport shape).
+    Fields the provider adds and we do not use (`phone_number`, `sms_size`...) are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+        ordered = True
+
+    biz_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "The provider's message id (returned as BizId on send)"},
+    )
+    out_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=40),
+        metadata={"description": "Our delivery id, sent to the provider as OutId"},
+    )
+    success = fields.Boolean(required=True, metadata={"description": "Delivered to the phone"})
+    err_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    err_msg = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    report_time = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}"),
+        metadata={"description": "When the operator reported it, 'YYYY-MM-DD HH:MM:SS'"},
+    )
+    send_time = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+
+
+class SmsReportsView(Schema):
+    code = fields.Integer(metadata={"description": "0: received (what the provider expects)"})
+    msg = fields.String()
+    delivered = fields.Integer()
+    failed = fields.Integer()
+    unchanged = fields.Integer(metadata={"description": "Reports already recorded"})
+    unknown = fields.List(
+        fields.String(), metadata={"description": "biz_ids of no SMS this provider sent us"}
+    )

@@ -31,6 +31,8 @@ class Rule:
     only_if: tuple[tuple[str, Any], ...] = ()  # (field, value) pairs the payload must match
     # the local read copy of who follows what (supporters, shift volunteers)
     follows: tuple[str, str] | None = None  # (subject field, person field)
+    # a second subject the person now follows as well (the shift's activity)
+    also_follows: tuple[str, str] | None = None
     unfollows: tuple[str, str] | None = None
     reminders: tuple[timedelta, ...] = ()  # before `reminder_time_field`, to the audiences
     reminder_time_field: str = "starts_at"
@@ -49,6 +51,9 @@ REPORTER = Person("reporter_id")
 ASSIGNEE = Person("assignee_id")
 SUPPORTERS = Followers("issue_id")
 VOLUNTEER = Person("volunteer_id")
+# whoever took a place on one of an activity's shifts follows the activity: "the volunteers of
+# an activity" is then `Followers("activity_id")`, as "of a team" is `Followers("team_id")`
+ACTIVITY_VOLUNTEER = ("activity_id", "volunteer_id")
 COMMUNITY_STAFF = RoleAt("social_worker", "community")
 SHIFT_REMINDERS = (timedelta(hours=24), timedelta(hours=2))
 MEETING_REMINDERS = (timedelta(hours=24),)
@@ -219,6 +224,7 @@ RULES: tuple[Rule, ...] = (
         "shift_signed_up",
         audiences=(VOLUNTEER,),
         follows=("shift_id", "volunteer_id"),
+        also_follows=ACTIVITY_VOLUNTEER,
         reminders=SHIFT_REMINDERS,
         **_shift,
     ),
@@ -228,6 +234,7 @@ RULES: tuple[Rule, ...] = (
         audiences=(VOLUNTEER,),
         channels=("in_app", "sms"),
         follows=("shift_id", "volunteer_id"),
+        also_follows=ACTIVITY_VOLUNTEER,
         reminders=SHIFT_REMINDERS,
         **_shift,
     ),
@@ -237,6 +244,7 @@ RULES: tuple[Rule, ...] = (
         audiences=(VOLUNTEER,),
         channels=("in_app", "sms"),
         follows=("shift_id", "volunteer_id"),
+        also_follows=ACTIVITY_VOLUNTEER,
         reminders=SHIFT_REMINDERS,
         **_shift,
     ),
@@ -283,6 +291,15 @@ RULES: tuple[Rule, ...] = (
         (VOLUNTEER,),
         subject_field="entry_id",
         actor_field=None,
+    ),
+    Rule(
+        "volunteers.team_joined",
+        "team_joined",
+        "volunteering",
+        (VOLUNTEER,),
+        subject_field="team_id",
+        actor_field="changed_by",
+        follows=("team_id", "volunteer_id"),
     ),
     Rule(
         "volunteers.activity_scheduled",

@@ -7,8 +7,9 @@ from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.kit import KitHandle
 
 from ..domain.delivery import STATES
-from ..repository import Delivery, DeliveryAttempt, DeliveryRepository, InboxRepository
+from ..repository import Delivery, DeliveryRepository, InboxRepository
 from .common import iso
+from .receipts import apply_report
 
 
 def view(delivery: Delivery, attempts=None) -> dict:
@@ -25,6 +26,7 @@ def view(delivery: Delivery, attempts=None) -> dict:
         "next_attempt_at": iso(delivery.next_attempt_at),
         "last_error": delivery.last_error,
         "message_id": delivery.message_id,
+        "provider_reference": delivery.provider_reference,
         "created_at": iso(delivery.created_at),
         "updated_at": iso(delivery.updated_at),
     }
@@ -83,6 +85,7 @@ def message_log(kit: KitHandle, recipient_id: str | None, message_id: str) -> di
         return {
             "message_id": message.id,
             "recipient_id": message.recipient_id,
+            "community": message.community,
             "created_at": iso(message.created_at),
             "read_at": iso(message.read_at),
             "deliveries": [
@@ -101,22 +104,10 @@ def record_receipts(kit: KitHandle, receipts: list[dict]) -> dict:
         repo = DeliveryRepository(uow.session)
         for receipt in receipts:
             delivery = repo.get(receipt["delivery_id"])
-            if delivery is None or delivery.state != "sent":
-                continue
-            delivery.state = "delivered" if receipt["delivered"] else "failed"
-            delivery.last_error = None if receipt["delivered"] else receipt.get("error")
-            delivery.updated_at = now
-            uow.session.add(
-                DeliveryAttempt(
-                    delivery_id=delivery.id,
-                    attempt=delivery.attempts,
-                    provider="receipt",
-                    outcome=delivery.state,
-                    error=delivery.last_error,
-                    at=now,
-                )
-            )
-            updated += 1
+            if delivery is not None and apply_report(
+                uow.session, delivery, receipt["delivered"], receipt.get("error"), "receipt", now
+            ):
+                updated += 1
         uow.commit()
     return {"updated": updated}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from shared.db import utcnow
@@ -18,12 +19,12 @@ from ..domain.audiences import resolve
 from ..domain.digest import window_end
 from ..domain.rules import ChannelChoice, Rule, channels_for, rules_for
 from ..repository import (
+    Contact,
     Delivery,
     DirectoryCopy,
     InboxMessage,
     InboxRepository,
     PeopleRepository,
-    Person,
     Reminder,
     ReminderRepository,
     WebhookRepository,
@@ -77,8 +78,8 @@ def apply_rules(session: Session, event: Envelope, now: datetime) -> int:
     directory = DirectoryCopy(session)
     count = 0
     for rule in rules_for(event.type, data):
-        if rule.follows:
-            subject, person = (data.get(name) for name in rule.follows)
+        for pair in (rule.follows, rule.also_follows):
+            subject, person = (data.get(name) for name in pair) if pair else (None, None)
             if subject and person:
                 directory.follow(subject, person)
         if rule.unfollows:
@@ -110,7 +111,7 @@ def apply_rules(session: Session, event: Envelope, now: datetime) -> int:
     return count
 
 
-def _reachable(person: Person | None) -> frozenset[str]:
+def _reachable(person: Contact | None) -> frozenset[str]:
     channels = {"in_app"}
     if person is not None:
         channels |= {"sms"} if person.phone else set()
@@ -119,17 +120,17 @@ def _reachable(person: Person | None) -> frozenset[str]:
     return frozenset(channels)
 
 
-def _wants_digest(person: Person | None, rule: Rule) -> bool:
+def _wants_digest(person: Contact | None, rule: Rule) -> bool:
     return person is not None and rule.digestible and person.digest in ("hourly", "daily")
 
 
-def _address(person: Person | None, channel: str) -> str:
+def _address(person: Contact | None, channel: str) -> str:
     if person is None:
         return ""
     return {"sms": person.phone, "email": person.email, "bot": person.bot_url}.get(channel) or ""
 
 
-def _quiet_hours(person: Person | None) -> quiet.QuietHours | None:
+def _quiet_hours(person: Contact | None) -> quiet.QuietHours | None:
     if person is None or not person.quiet_start or not person.quiet_end:
         return None
     return quiet.QuietHours(
@@ -150,13 +151,11 @@ def send(
     now: datetime,
 ) -> int:
     """One message per recipient × channel the rule and their choices allow."""
-    people = PeopleRepository(session)
-    persons = people.many(recipients)
-    opt_outs = people.opt_outs(recipients)
+    known = PeopleRepository(session).recipients(recipients)
     inbox_rows, delivery_rows, count = [], [], 0
     for recipient in recipients:
-        person = persons.get(recipient)
-        choice = ChannelChoice(frozenset(opt_outs.get(recipient, ())), _reachable(person))
+        person = known[recipient].contact
+        choice = ChannelChoice(known[recipient].opt_outs, _reachable(person))
         message_id = None
         for channel in channels_for(rule, choice):
             count += 1
@@ -168,17 +167,17 @@ def send(
             if channel == "in_app":
                 message_id = new_id("msg")
                 inbox_rows.append(
-                    InboxMessage(
-                        id=message_id,
-                        recipient_id=recipient,
-                        kind=rule.kind,
-                        params=params,
-                        event_id=event_id,
-                        subject=subject,
-                        community=community,
-                        created_at=now,
-                        read_at=None,
-                    )
+                    {
+                        "id": message_id,
+                        "recipient_id": recipient,
+                        "kind": rule.kind,
+                        "params": params,
+                        "event_id": event_id,
+                        "subject": subject,
+                        "community": community,
+                        "created_at": now,
+                        "read_at": None,
+                    }
                 )
                 if rule.critical:
                     _schedule(
@@ -187,28 +186,33 @@ def send(
                 continue
             due = quiet.hold_until(_quiet_hours(person), now, critical=rule.critical)
             delivery_rows.append(
-                Delivery(
-                    id=new_id("dlv"),
-                    event_id=event_id,
-                    event_type=event_type,
-                    recipient_id=recipient,
-                    channel=channel,
-                    address=_address(person, channel),
-                    kind=rule.kind,
-                    params=params,
-                    subject=subject,
-                    message_id=message_id,
-                    critical=rule.critical,
-                    state="queued",
-                    provider_index=0,
-                    attempts=0,
-                    next_attempt_at=due,
-                    created_at=now,
-                    updated_at=now,
-                )
+                {
+                    "id": new_id("dlv"),
+                    "event_id": event_id,
+                    "event_type": event_type,
+                    "recipient_id": recipient,
+                    "channel": channel,
+                    "address": _address(person, channel),
+                    "kind": rule.kind,
+                    "params": params,
+                    "subject": subject,
+                    "message_id": message_id,
+                    "critical": rule.critical,
+                    "state": "queued",
+                    "provider_index": 0,
+                    "attempts": 0,
+                    "next_attempt_at": due,
+                    "provider_reference": None,
+                    "last_error": None,
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
-    session.add_all(inbox_rows)
-    session.add_all(delivery_rows)
+    # Core inserts: one statement per table, none of the ORM's bookkeeping
+    if inbox_rows:
+        session.execute(insert(InboxMessage.__table__), inbox_rows)
+    if delivery_rows:
+        session.execute(insert(Delivery.__table__), delivery_rows)
     return count
 
 
@@ -301,14 +305,15 @@ def move_reminders(session: Session, subject: str, starts_at: datetime, now: dat
 def _covers(directory: DirectoryCopy, scope: str, community: str | None) -> bool:
     if community is None:
         return False
-    return community == scope or scope in directory.ancestors(community)
+    return community == scope or scope in directory.cached_ancestors(community)
 
 
 def _webhooks(session: Session, event: Envelope, now: datetime) -> int:
-    """A signed call to every subscription whose scope covers the event's community."""
+    """A signed call to every subscription whose scope covers the event's community (the
+    subscriptions and the directory are read from the per-process caches)."""
     directory = DirectoryCopy(session)
     count = 0
-    for subscription in WebhookRepository(session).all():
+    for subscription in WebhookRepository(session).targets():
         if event.type not in subscription.event_types:
             continue
         if not _covers(directory, subscription.scope, event.community):

@@ -410,6 +410,18 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
             "body": "A resident rated “{{ title }}”: {{ satisfaction }}.",
         },
     },
+    "team_joined": {
+        "zh-CN": {
+            "title": "欢迎加入{{ team_name }}",
+            "body": "您已加入志愿服务队「{{ team_name }}」"
+            "{% if role == 'lead' %}，担任队长{% endif %}。",
+        },
+        "en": {
+            "title": "Welcome to {{ team_name }}",
+            "body": "You are now {{ 'the lead' if role == 'lead' else 'a member' }} of the "
+            "volunteer team “{{ team_name }}”.",
+        },
+    },
     "digest": {
         "zh-CN": {
             "title": "新诉求汇总（{{ count | number }} 条）",

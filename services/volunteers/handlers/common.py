@@ -90,6 +90,7 @@ def shift_facts(shift: Shift) -> dict:
         "place": shift.place,
         "starts_at": aware(shift.starts_at),
         "ends_at": aware(shift.ends_at),
+        "activity_id": shift.activity_id,
     }
 
 

@@ -51,11 +51,15 @@ def get_team(kit: KitHandle, team_id: str) -> dict:
         return _team_view(team, members)
 
 
-def set_membership(kit: KitHandle, team_id: str, volunteer_id: str, payload: dict) -> dict:
-    """Add a volunteer to a team, or change their role (lead, member)."""
+def set_membership(
+    kit: KitHandle, team_id: str, volunteer_id: str, payload: dict, actor_id: str | None = None
+) -> dict:
+    """Add a volunteer to a team, or change their role (lead, member); announced so that the
+    team's volunteers can be addressed."""
     data = load(MembershipInput(), payload)
     with kit.unit_of_work() as uow:
-        if uow.session.get(Team, team_id) is None:
+        team = uow.session.get(Team, team_id)
+        if team is None:
             raise NotFound("team-not-found", f"No team {team_id}.")
         membership = uow.session.get(TeamMembership, (team_id, volunteer_id))
         if membership is None:
@@ -63,7 +67,22 @@ def set_membership(kit: KitHandle, team_id: str, volunteer_id: str, payload: dic
                 team_id=team_id, volunteer_id=volunteer_id, joined_at=utcnow()
             )
             uow.session.add(membership)
+        elif membership.role == data["role"]:
+            return get_team(kit, team_id)  # nothing changes, nothing to announce
         membership.role = data["role"]
+        uow.publish(
+            "volunteers.team_joined",
+            {
+                "team_id": team.id,
+                "team_name": team.name,
+                "community": team.community,
+                "volunteer_id": volunteer_id,
+                "role": membership.role,
+                "changed_by": actor_id,
+            },
+            community=team.community,
+            subject=team.id,
+        )
         uow.commit()
     return get_team(kit, team_id)
 

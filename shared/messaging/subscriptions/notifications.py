@@ -36,6 +36,7 @@ SUBSCRIPTIONS = (
     ("issues.project_progressed", "notifications", "on_project_progressed"),
     ("issues.project_completed", "notifications", "on_project_completed"),
     ("issues.project_rated", "notifications", "on_project_rated"),
+    ("volunteers.team_joined", "notifications", "on_team_joined"),
     ("volunteers.activity_scheduled", "notifications", "on_activity_scheduled"),
     ("volunteers.assignment_answered", "notifications", "on_assignment_answered"),
     ("volunteers.hours_recorded", "notifications", "on_hours_recorded"),
