@@ -173,6 +173,14 @@ class NotificationsService(DeadLetterOps):
     def on_project_rated(self, event):
         handlers.notify(self.kit, event)
 
+    @event_consumer("volunteers.roster_filled")
+    def on_roster_filled(self, event):
+        handlers.notify(self.kit, event)
+
+    @event_consumer("volunteers.roster_failed")
+    def on_roster_failed(self, event):
+        handlers.notify(self.kit, event)
+
     @event_consumer("volunteers.team_joined")
     def on_team_joined(self, event):
         handlers.notify(self.kit, event)

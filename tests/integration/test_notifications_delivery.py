@@ -585,3 +585,16 @@ def test_the_volunteers_of_an_activity_and_of_a_team_are_audiences(kit):
         assert resolve([Followers("team_id")], {"team_id": "team-7"}, directory) == ["acc-zhao"]
         joined = uow.session.query(InboxMessage).filter_by(recipient_id="acc-zhao").all()
     assert "team_joined" in {message.kind for message in joined}
+
+
+def test_the_staff_member_who_started_a_roster_run_hears_how_it_ended(kit):
+    publish(kit, "volunteers.roster_filled", requested_by="acc-staff-1")
+    publish(kit, "volunteers.roster_failed", requested_by="acc-staff-2")
+    with kit.unit_of_work() as uow:
+        kinds = {
+            (m.recipient_id, m.kind)
+            for m in uow.session.query(InboxMessage).filter(
+                InboxMessage.recipient_id.in_(["acc-staff-1", "acc-staff-2"])
+            )
+        }
+    assert kinds == {("acc-staff-1", "roster_filled"), ("acc-staff-2", "roster_failed")}

@@ -292,6 +292,24 @@ RULES: tuple[Rule, ...] = (
         subject_field="entry_id",
         actor_field=None,
     ),
+    # the staff member who started a background roster run hears how it ended (each volunteer
+    # it proposes hears `volunteers.shift_assigned`)
+    Rule(
+        "volunteers.roster_filled",
+        "roster_filled",
+        "volunteering",
+        (Person("requested_by"),),
+        subject_field="roster_id",
+        actor_field=None,
+    ),
+    Rule(
+        "volunteers.roster_failed",
+        "roster_failed",
+        "volunteering",
+        (Person("requested_by"),),
+        subject_field="roster_id",
+        actor_field=None,
+    ),
     Rule(
         "volunteers.team_joined",
         "team_joined",
@@ -316,11 +334,6 @@ IGNORED = frozenset(
     {
         "directory.node_upserted",
         "directory.role_assigned",
-        # staff follow a roster run at GET /v1/roster-runs/{id}; each volunteer it proposes
-        # hears `volunteers.shift_assigned`. Telling the requester needs a subscription in
-        # shared/messaging/subscriptions/notifications.py first.
-        "volunteers.roster_filled",
-        "volunteers.roster_failed",
     }
 )
 

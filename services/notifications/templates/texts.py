@@ -422,6 +422,30 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
             "volunteer team “{{ team_name }}”.",
         },
     },
+    "roster_filled": {
+        "zh-CN": {
+            "title": "自动排班完成：{{ starts_on }} 至 {{ ends_on }}",
+            "body": "本次排班填补了 {{ filled | number }} 个岗位，"
+            "仍有 {{ unfilled | number }} 个空缺{% if dropped %}，"
+            "{{ dropped | number }} 个建议因情况变化未保存{% endif %}。编号 {{ roster_id }}。",
+        },
+        "en": {
+            "title": "Roster done: {{ starts_on }} to {{ ends_on }}",
+            "body": "The run filled {{ filled | number }} places; {{ unfilled | number }} remain "
+            "open{% if dropped %}, {{ dropped | number }} proposals no longer held{% endif %}. "
+            "Reference {{ roster_id }}.",
+        },
+    },
+    "roster_failed": {
+        "zh-CN": {
+            "title": "自动排班未完成：{{ starts_on }} 至 {{ ends_on }}",
+            "body": "排班尝试 {{ attempts }} 次后放弃，未保存任何结果：{{ detail }}",
+        },
+        "en": {
+            "title": "Roster failed: {{ starts_on }} to {{ ends_on }}",
+            "body": "The run gave up after {{ attempts }} tries and saved nothing: {{ detail }}",
+        },
+    },
     "digest": {
         "zh-CN": {
             "title": "新诉求汇总（{{ count | number }} 条）",

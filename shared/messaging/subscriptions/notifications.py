@@ -36,6 +36,8 @@ SUBSCRIPTIONS = (
     ("issues.project_progressed", "notifications", "on_project_progressed"),
     ("issues.project_completed", "notifications", "on_project_completed"),
     ("issues.project_rated", "notifications", "on_project_rated"),
+    ("volunteers.roster_filled", "notifications", "on_roster_filled"),
+    ("volunteers.roster_failed", "notifications", "on_roster_failed"),
     ("volunteers.team_joined", "notifications", "on_team_joined"),
     ("volunteers.activity_scheduled", "notifications", "on_activity_scheduled"),
     ("volunteers.assignment_answered", "notifications", "on_assignment_answered"),
