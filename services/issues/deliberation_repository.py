@@ -292,8 +292,8 @@ class DeliberationRepository:
         self.session.flush()
 
     # -- resolutions --------------------------------------------------------------------------
-    def resolution(self, resolution_id: str) -> Resolution | None:
-        return self.session.get(Resolution, resolution_id)
+    def resolution(self, resolution_id: str, lock: bool = False) -> Resolution | None:
+        return self.session.get(Resolution, resolution_id, with_for_update=lock or None)
 
     def resolutions_of_meeting(self, meeting_id: str) -> list[Resolution]:
         return list(

@@ -253,6 +253,7 @@ _ISSUES = table(
     column("evaluated_at", DateTime(timezone=True)),
     column("response_due_at", DateTime(timezone=True)),
     column("resolution_due_at", DateTime(timezone=True)),
+    column("paused_at", DateTime(timezone=True)),
     column("solved", Boolean),
     column("satisfaction", String),
     column("figure_mark", JSON),

@@ -200,9 +200,13 @@ class IssueRepository:
         )
 
     def lock(self, issue_id: str) -> Issue | None:
-        """The issue, locked for this transaction (FOR UPDATE on PostgreSQL)."""
+        """The issue, locked for this transaction (FOR UPDATE on PostgreSQL), with its
+        values as locked even when this session had read it before."""
         return self.session.scalars(
-            select(Issue).where(Issue.id == issue_id).with_for_update()
+            select(Issue)
+            .where(Issue.id == issue_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         ).first()
 
     def record(self, history: IssueHistory) -> None:
@@ -428,15 +432,25 @@ class IssueRepository:
                 count(Issue.evaluated_at.is_not(None), Issue.solved.is_(True)),
                 count(Issue.satisfaction == "satisfied"),
                 count(Issue.satisfaction == "basically_satisfied"),
+                # open past the deadline (a paused clock is not late: its deadline moves
+                # when it resumes), or done after it; as `figures_rollup.contribution`
                 count(
                     or_(
-                        and_(Issue.accepted_at.is_(None), Issue.response_due_at < now),
+                        and_(
+                            Issue.accepted_at.is_(None),
+                            Issue.response_due_at < now,
+                            Issue.paused_at.is_(None),
+                        ),
                         Issue.accepted_at > Issue.response_due_at,
                     )
                 ),
                 count(
                     or_(
-                        and_(Issue.resolved_at.is_(None), Issue.resolution_due_at < now),
+                        and_(
+                            Issue.resolved_at.is_(None),
+                            Issue.resolution_due_at < now,
+                            Issue.paused_at.is_(None),
+                        ),
                         Issue.resolved_at > Issue.resolution_due_at,
                     )
                 ),

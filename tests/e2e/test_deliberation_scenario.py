@@ -131,6 +131,8 @@ def test_the_article_six_problems_three_projects_three_completed(api):
     ok(call(api, "POST", f"{step}/consult", member, {"note": "两委商议"}))
     after_review = ok(call(api, "POST", f"{step}/review", representative, {"note": "多方审议"}))
     assert after_review["procedure"]["next_step"] == "resolve"
+    # 决议 is the meeting's own act: it cannot be recorded by hand
+    refused(call(api, "POST", f"{step}/resolve", secretary, {}), 409, "step-recorded-by-its-act")
 
     # 4. the council meeting: scheduled, registered, agenda, attendance
     start = datetime.now(UTC) + timedelta(minutes=30)
@@ -162,7 +164,29 @@ def test_the_article_six_problems_three_projects_three_completed(api):
     refused(
         call(api, "POST", f"{path}/resolutions", secretary, _vote(topics[0]["id"], "project")),
         409,
-        "quorum-not-met",
+        "attendance-not-recorded",
+    )
+    # a topic is on one agenda at a time
+    other = ok(
+        call(
+            api,
+            "POST",
+            f"/v1/communities/{ZHANLANGUAN}/meetings",
+            secretary,
+            {
+                "meeting_type": "shade_tree",
+                "title": f"树荫下的议事会 {suffix}",
+                "starts_at": (start + timedelta(days=7)).isoformat(),
+                "ends_at": (start + timedelta(days=7, hours=1)).isoformat(),
+                "place": "社区广场",
+            },
+        ),
+        201,
+    )
+    refused(
+        call(api, "PUT", f"/v1/meetings/{other['id']}/agenda", secretary, {"topic_ids": [heating]}),
+        409,
+        "topic-on-another-agenda",
     )
     held = ok(
         call(api, "PUT", f"{path}/attendance", secretary, {"present": reporter_ids, "others": 4})
@@ -419,6 +443,24 @@ def test_meetings_refuse_what_their_rules_do_not_allow_and_change_nothing(api):
         409,
         "meeting-not-scheduled",
     )
+    # a dispute for mediation stays between its parties: it is never a council topic
+    party = resident(api, "邻居甲")
+    party_id = requests.get(api.url + "/v1/me", headers=party, timeout=15).json()["id"]
+    dispute = ok(
+        report(
+            api,
+            resident(api, "邻居乙"),
+            "楼上噪音纠纷",
+            category="neighbour_dispute",
+            kind="dispute",
+            parties=[party_id],
+        ),
+        201,
+    )
+    topic_of = f"/v1/issues/{dispute['id']}/topic"
+    refused(call(api, "POST", topic_of, secretary, {}), 404, "issue-not-found")  # not theirs
+    admin = api.headers("admin", "150100", "区管理员")
+    refused(call(api, "POST", topic_of, admin, {}), 409, "dispute-not-a-topic")
     # a resident of another community does not learn the meeting exists
     outsider = api.headers("resident", XILIN, "西林居民")
     refused(call(api, "GET", f"/v1/meetings/{meeting['id']}", outsider), 404, "meeting-not-found")

@@ -94,6 +94,10 @@ def evolve(generator: random.Random, issue: Issue) -> None:
             issue.status = "rejected"
         else:
             issue.status, issue.accepted_at = "accepted", at
+    elif issue.status == "accepted" and step < 0.25:  # waits on the resident: clock paused
+        issue.status, issue.paused_at = "waiting_resident", at
+    elif issue.status == "waiting_resident":
+        issue.status, issue.paused_at = "accepted", None
     elif issue.status == "accepted":
         issue.status, issue.resolved_at = (
             "resolved",

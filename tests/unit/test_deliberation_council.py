@@ -94,15 +94,17 @@ def test_registration_stops_when_the_meeting_is_full_or_has_started():
 def test_an_agenda_lists_distinct_open_topics_of_the_meetings_community():
     topics = {
         "t1": ("C1", "open"),
-        "t2": ("C1", "on_agenda"),
+        "t2": ("C1", "on_agenda"),  # on another meeting's agenda
         "t3": ("C2", "open"),
         "t4": ("C1", "adopted"),
+        "t5": ("C1", "open"),
     }
-    check_agenda(["t2", "t1"], topics, "C1")
+    check_agenda(["t5", "t1"], topics, "C1")
     refused_with("agenda-repeats-topic", check_agenda, ["t1", "t1"], topics, "C1")
     refused_with("topic-not-found", check_agenda, ["t9"], topics, "C1")
     refused_with("topic-of-another-community", check_agenda, ["t3"], topics, "C1")
     refused_with("topic-already-decided", check_agenda, ["t4"], topics, "C1")
+    refused_with("topic-on-another-agenda", check_agenda, ["t2"], topics, "C1")
 
 
 def test_adopting_needs_quorum_and_a_majority_and_rejecting_needs_reasons():

@@ -24,6 +24,7 @@ def issue(**fields):
         "resolution_due_at": T0 + timedelta(hours=48),
         "solved": None,
         "satisfaction": None,
+        "paused_at": None,
         **fields,
     }
     return SimpleNamespace(**values)
@@ -37,6 +38,8 @@ def test_a_new_issue_counts_as_reported_and_becomes_overdue_when_its_deadline_pa
     assert counts(rollup.contribution(issue(), T0)) == {"reported": 1}
     later = T0 + timedelta(hours=3)
     assert counts(rollup.contribution(issue(), later)) == {"reported": 1, "response_overdue": 1}
+    waiting = issue(status="waiting_resident", paused_at=T0 + timedelta(hours=1))
+    assert counts(rollup.contribution(waiting, later)) == {"reported": 1}  # its clock is paused
 
 
 def test_a_handled_and_rated_issue_counts_in_every_rate_it_meets():

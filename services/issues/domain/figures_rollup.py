@@ -80,16 +80,18 @@ def _before(a: datetime | None, b: datetime | None) -> bool:
     return a is not None and b is not None and a <= b
 
 
-def _late(done_at: datetime | None, due_at: datetime | None, now: datetime) -> bool:
-    """Not done by the deadline: still open past it, or done after it."""
+def _late(done_at: datetime | None, due_at: datetime | None, now: datetime, paused: bool) -> bool:
+    """Not done by the deadline: still open past it (unless its clock is paused, waiting on
+    the resident: the deadline moves when it resumes), or done after it."""
     if due_at is None:
         return False
-    return due_at < now if done_at is None else done_at > due_at
+    return (due_at < now and not paused) if done_at is None else done_at > due_at
 
 
 def contribution(issue, now: datetime) -> Contribution:
     """What `issue` (anything with the Issue columns; datetimes aware) adds to its month."""
     counted = issue.status not in NOT_COUNTED
+    paused = issue.paused_at is not None
     counts = (
         counted,
         counted and _before(issue.accepted_at, issue.response_due_at),
@@ -98,8 +100,8 @@ def contribution(issue, now: datetime) -> Contribution:
         counted and issue.evaluated_at is not None and issue.solved is True,
         counted and issue.satisfaction == "satisfied",
         counted and issue.satisfaction == "basically_satisfied",
-        counted and _late(issue.accepted_at, issue.response_due_at, now),
-        counted and _late(issue.resolved_at, issue.resolution_due_at, now),
+        counted and _late(issue.accepted_at, issue.response_due_at, now, paused),
+        counted and _late(issue.resolved_at, issue.resolution_due_at, now, paused),
     )
     respond = _hours(issue.reported_at, issue.accepted_at)
     resolve = _hours(issue.reported_at, issue.resolved_at)
@@ -160,24 +162,27 @@ def add_to_histogram(histogram: dict[int, int], bucket: int | None, count: int =
 
 
 def median_hours(histogram: dict[int, int]) -> float | None:
-    """The median of a histogram of durations, interpolated inside its bucket, in hours
-    rounded to 2 places; None for an empty histogram."""
-    total = sum(count for count in histogram.values() if count > 0)
+    """The median of a histogram of durations, in hours rounded to 2 places; None for an
+    empty histogram. As for exact values, an even count averages the two middle ones; each
+    is placed inside its bucket by its rank there."""
+    counts = sorted((bucket, count) for bucket, count in histogram.items() if count > 0)
+    total = sum(count for _, count in counts)
     if total == 0:
         return None
-    middle = total / 2
+    ranks = (total // 2, total // 2 + 1) if total % 2 == 0 else ((total + 1) // 2,)
+    return round(sum(_value_at(counts, rank) for rank in ranks) / len(ranks), 2)
+
+
+def _value_at(counts: list[tuple[int, int]], rank: int) -> float:
+    """The estimated `rank`-th smallest duration (1-based)."""
     seen = 0
-    for bucket in sorted(histogram):
-        count = histogram[bucket]
-        if count <= 0:
-            continue
-        if seen + count >= middle:
+    for bucket, count in counts:
+        if seen + count >= rank:
             low = 0.0 if bucket == 0 else BOUNDS[bucket - 1]
             high = BOUNDS[bucket] if bucket < len(BOUNDS) else low * _GROWTH
-            share = (middle - seen) / count
-            return round(low + (high - low) * share, 2)
+            return low + (high - low) * (rank - seen - 0.5) / count
         seen += count
-    return None  # pragma: no cover - unreachable: the loop reaches the middle
+    raise ValueError("rank beyond the histogram")  # pragma: no cover - ranks are within total
 
 
 def relative_error_bound() -> float:

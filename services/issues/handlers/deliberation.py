@@ -206,6 +206,9 @@ def raise_topic(kit: KitHandle, issue_id: str, viewer: dict, payload: dict) -> d
 
 
 def open_topic(uow, issues, repo, issue: Issue, via: str, actor_id: str, payload: dict) -> Topic:
+    if issue.kind == "dispute":
+        # a mediation is private to its parties (调解): it is never put before a council
+        raise Conflict("dispute-not-a-topic", "A dispute for mediation is not a council topic.")
     if repo.topic_of_issue(issue.id) is not None:
         raise Conflict("already-a-topic", f"Issue {issue.id} is already a topic.")
     if issue.status not in lifecycle.OPEN_STATUSES:
@@ -251,8 +254,10 @@ def raise_if_supported(uow, issues: IssueRepository, issue: Issue, supporter_id:
     becomes a topic by itself (once)."""
     repo = DeliberationRepository(uow.session)
     settings = settings_for(issues, repo, issue.community)
-    if council.passes_threshold(issue.supporters, settings) and (
-        repo.topic_of_issue(issue.id) is None
+    if (
+        issue.kind != "dispute"
+        and council.passes_threshold(issue.supporters, settings)
+        and repo.topic_of_issue(issue.id) is None
     ):
         open_topic(uow, issues, repo, issue, "supporters", supporter_id, {})
 
@@ -282,6 +287,12 @@ def record_step(kit: KitHandle, topic_id: str, step: str, viewer: dict, note: st
         raise NotFound(
             "step-not-found", f"No step {step}; one of {[s.value for s in ORDER]}."
         ) from None
+    if wanted in (Step.RESOLVE, Step.EVALUATE):
+        raise Conflict(
+            "step-recorded-by-its-act",
+            "决议 is recorded by the meeting's resolution, 评议 by the residents' rating of "
+            "the project.",
+        )
     with kit.unit_of_work() as uow:
         repo = DeliberationRepository(uow.session)
         topic = repo.topic(topic_id, lock=True)
@@ -521,6 +532,10 @@ def cancel_meeting(kit: KitHandle, meeting_id: str, reason: str, viewer: dict) -
     with kit.unit_of_work() as uow:
         repo = DeliberationRepository(uow.session)
         meeting = scheduled_meeting(repo, meeting_id, "cancel")
+        if repo.resolutions_of_meeting(meeting.id):
+            raise Conflict(
+                "meeting-has-resolutions", "The meeting has decided items: close it with minutes."
+            )
         meeting.status, meeting.cancel_reason = "cancelled", reason
         meeting.updated_at, meeting.version = utcnow(), meeting.version + 1
         for item in repo.agenda(meeting.id):
@@ -571,7 +586,7 @@ def unregister(kit: KitHandle, meeting_id: str, viewer: dict) -> dict:
     who = Viewer.of(viewer)
     with kit.unit_of_work() as uow:
         repo = DeliberationRepository(uow.session)
-        meeting = require_meeting(repo, meeting_id)
+        meeting = scheduled_meeting(repo, meeting_id, "withdraw from")
         existing = repo.registration(meeting.id, who.id)
         if existing is None or existing.status != "registered":
             raise NotFound("registration-not-found", "You are not registered for this meeting.")
@@ -613,8 +628,14 @@ def set_agenda(kit: KitHandle, meeting_id: str, topic_ids: list[str], viewer: di
                 topic = repo.topic(topic_id, lock=True)
                 if topic is not None:
                     found[topic_id] = topic
+            here = {item.topic_id for item in repo.agenda(meeting.id)}
             council.check_agenda(
-                topic_ids, {k: (t.community, t.status) for k, t in found.items()}, meeting.community
+                topic_ids,
+                {
+                    k: (t.community, "open" if k in here and t.status == "on_agenda" else t.status)
+                    for k, t in found.items()
+                },
+                meeting.community,
             )
         for item in repo.agenda(meeting.id):
             if item.topic_id not in found and repo.resolution_of(meeting.id, item.topic_id) is None:
@@ -660,7 +681,13 @@ def record_resolution(kit: KitHandle, meeting_id: str, payload: dict, viewer: di
         if repo.resolution_of(meeting.id, topic_id) is not None:
             raise Conflict("already-resolved", f"Topic {topic_id} already has a resolution here.")
         topic = repo.topic(topic_id, lock=True)
+        if topic is None or topic.status != "on_agenda":
+            raise Conflict("topic-already-decided", f"Topic {topic_id} is not open for a decision.")
         present = len(meeting.attendee_ids) + meeting.other_attendees
+        if not present or utcnow() < aware(meeting.starts_at) - DOORS_OPEN:
+            raise Conflict(
+                "attendance-not-recorded", "A meeting decides once it has met and taken attendance."
+            )
         with council_rules():
             vote = council.Vote(
                 payload["votes_for"], payload["votes_against"], payload["votes_abstain"]

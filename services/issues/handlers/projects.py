@@ -132,7 +132,7 @@ def create_project(kit: KitHandle, community: str, payload: dict, viewer: dict) 
         resolution_id, parent_id = payload.get("resolution_id"), payload.get("parent_id")
         meeting_id, issue_ids = None, list(payload.get("issue_ids") or [])
         if resolution_id:
-            resolution = repo.resolution(resolution_id)
+            resolution = repo.resolution(resolution_id, lock=True)  # one project per resolution
             if resolution is None or resolution.community != community:
                 raise NotFound("resolution-not-found", f"No resolution {resolution_id} here.")
             if resolution.outcome != "project":

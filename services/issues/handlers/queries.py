@@ -119,6 +119,10 @@ def figures(kit: KitHandle, node: str, start, end, per_community: bool = True) -
     now = utcnow()
     parts = figures_rollup.split(start, end, calendar().timezone)
     with kit.unit_of_work() as uow:
+        if uow.session.get_bind().dialect.name == "postgresql":
+            # one snapshot for the rollup, its pending changes and the edges: a fold that
+            # commits meanwhile can then neither hide changes nor count them twice
+            uow.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         issues = IssueRepository(uow.session)
         communities = issues.communities_under(node)
         if not communities:

@@ -151,8 +151,9 @@ def check_registration(capacity: int | None, registered: int, starts_at: datetim
 
 
 def check_agenda(topic_ids: list[str], topics: dict[str, tuple[str, str]], community: str):
-    """`topics`: id → (community, status) of the topics found. An agenda lists distinct open
-    topics of the meeting's community, in order."""
+    """`topics`: id → (community, status) of the topics found (a topic already on this
+    meeting's agenda counts as open). An agenda lists distinct open topics of the meeting's
+    community, in order; a topic on another meeting's agenda is refused."""
     if len(set(topic_ids)) != len(topic_ids):
         raise CouncilRefused("invalid", "agenda-repeats-topic", "A topic is on the agenda once.")
     for topic_id in topic_ids:
@@ -163,7 +164,11 @@ def check_agenda(topic_ids: list[str], topics: dict[str, tuple[str, str]], commu
             raise CouncilRefused(
                 "invalid", "topic-of-another-community", f"Topic {topic_id} is not of {community}."
             )
-        if found[1] not in ("open", "on_agenda"):
+        if found[1] == "on_agenda":
+            raise CouncilRefused(
+                "conflict", "topic-on-another-agenda", f"Topic {topic_id} is on another agenda."
+            )
+        if found[1] != "open":
             raise CouncilRefused(
                 "conflict", "topic-already-decided", f"Topic {topic_id} is {found[1]}."
             )
