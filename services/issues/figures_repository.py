@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import UTC
 
 from sqlalchemy import (
     JSON,
@@ -36,7 +35,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.calendar import load_calendar
-from shared.db import utcnow
+from shared.db import aware, utcnow
 
 from .domain import figures_rollup as rollup
 from .repository import Base, DirectoryNode, Issue
@@ -87,11 +86,6 @@ def _zone() -> str:
     return load_calendar().timezone
 
 
-def _aware(moment):
-    """SQLite gives datetimes back naive, in UTC."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 class _View:
     """An issue's columns with aware datetimes (SQLite gives naive UTC back)."""
 
@@ -100,19 +94,19 @@ class _View:
 
     def __getattr__(self, name):
         value = getattr(self._issue, name)
-        return _aware(value) if name.endswith("_at") else value
+        return aware(value) if name.endswith("_at") else value
 
 
 def refresh(session: Session, issue: Issue, now=None) -> None:
     """Record the change of `issue`'s contribution since it was last recorded (if any)."""
-    new = rollup.contribution(_View(issue), _aware(now or utcnow()))
+    new = rollup.contribution(_View(issue), aware(now or utcnow()))
     old = rollup.Contribution.decode(issue.figure_mark)
     if new == old:
         return
     session.add(
         FigureDelta(
             community=issue.community,
-            month=rollup.month_of(_aware(issue.reported_at), _zone()),
+            month=rollup.month_of(aware(issue.reported_at), _zone()),
             counts=[a - b for a, b in zip(new.counts, old.counts, strict=True)],
             respond_from=_code(old.respond_bucket, new.respond_bucket),
             respond_to=_code(new.respond_bucket, old.respond_bucket),
@@ -136,10 +130,9 @@ def _issues_written(session: Session, _context, _instances) -> None:
 
 
 # -- folding deltas and reading ---------------------------------------------------------------
-def _apply(target: dict, delta: FigureDelta) -> None:
+def _apply_counts(target: dict, delta: FigureDelta) -> None:
     for name, change in zip(rollup.FIELDS, delta.counts, strict=True):
         target[name] = target.get(name, 0) + change
-    _apply_histograms(target, delta)
 
 
 def _apply_histograms(target: dict, delta: FigureDelta) -> None:
@@ -168,7 +161,8 @@ def fold(session: Session, limit: int = FOLD_BATCH) -> int:
     grouped: dict[tuple[str, str], dict] = defaultdict(dict)
     above: dict[str, list[str]] = {}
     for delta in deltas:
-        _apply(grouped[(delta.community, delta.month)], delta)
+        _apply_counts(grouped[(delta.community, delta.month)], delta)
+        _apply_histograms(grouped[(delta.community, delta.month)], delta)
         if delta.community not in above:
             node = session.get(DirectoryNode, delta.community)
             above[delta.community] = list(node.ancestors or []) if node else []
@@ -194,12 +188,14 @@ def fold(session: Session, limit: int = FOLD_BATCH) -> int:
 
 def month_figures(
     session: Session, node: str, communities: list[str], months: tuple[str, ...]
-) -> dict:
-    """Per community at or under `node`: the summed counts (by FIELDS name) of `months`; and
-    under the key ALL, the node's duration histograms. Deltas not folded yet are included."""
-    found: dict[str, dict] = defaultdict(dict)
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+    """For `months`: the summed counts (by FIELDS name) of each community at or under `node`,
+    and the node's duration histograms (`respond_hist`, `resolve_hist`: bucket → count).
+    Deltas not folded yet are included."""
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    histograms: dict[str, dict[str, int]] = {"respond_hist": {}, "resolve_hist": {}}
     if not months:
-        return found
+        return counts, histograms
     table_ = IssueMonthFigures.__table__
     sums = session.execute(
         select(table_.c.node, *(func.sum(table_.c[name]) for name in rollup.FIELDS))
@@ -207,8 +203,7 @@ def month_figures(
         .group_by(table_.c.node)
     )
     for community, *summed in sums:
-        found[community].update(zip(rollup.FIELDS, (int(v or 0) for v in summed), strict=True))
-    histograms = found[ALL]
+        counts[community].update(zip(rollup.FIELDS, (int(v or 0) for v in summed), strict=True))
     rows = session.execute(
         select(table_.c.respond_hist, table_.c.resolve_hist).where(
             table_.c.node == node, table_.c.month.in_(months)
@@ -216,7 +211,7 @@ def month_figures(
     )
     for respond, resolve in rows:
         for key, histogram in (("respond_hist", respond), ("resolve_hist", resolve)):
-            totals = histograms.setdefault(key, {})
+            totals = histograms[key]
             for bucket, count in (histogram or {}).items():
                 totals[str(bucket)] = totals.get(str(bucket), 0) + int(count)
     pending = session.scalars(
@@ -225,19 +220,9 @@ def month_figures(
         )
     )
     for delta in pending:
-        counts = {k: v for k, v in (found[delta.community].items()) if k in rollup.FIELDS}
-        _apply(counts, delta)
-        found[delta.community].update({k: counts[k] for k in rollup.FIELDS})
+        _apply_counts(counts[delta.community], delta)
         _apply_histograms(histograms, delta)
-    return found
-
-
-# the key under which `month_figures` returns the histograms of all the communities asked for
-ALL = ""
-
-
-def pending_deltas(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(FigureDelta))
+    return counts, histograms
 
 
 # the columns a contribution reads, spelled out so that a migration can rebuild the rollup
@@ -285,7 +270,7 @@ def rebuild(connection: Connection, zone: str, batch: int = 5000) -> int:
         marks = []
         for row in rows:
             found = rollup.contribution(_View(row), now)
-            month = rollup.month_of(_aware(row.reported_at), zone)
+            month = rollup.month_of(aware(row.reported_at), zone)
             target = totals[(row.community, month)]
             for name, value in zip(rollup.FIELDS, found.counts, strict=True):
                 target[name] = target.get(name, 0) + value

@@ -2,10 +2,11 @@
 
 from .engine import create_db_engine, make_green
 from .kit_tables import kit_metadata
-from .unit_of_work import UnitOfWork, utcnow
+from .unit_of_work import UnitOfWork, aware, utcnow
 
 __all__ = [
     "UnitOfWork",
+    "aware",
     "create_db_engine",
     "kit_metadata",
     "make_green",

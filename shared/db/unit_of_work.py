@@ -28,6 +28,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(moment: datetime | None) -> datetime | None:
+    """A stored datetime with its UTC offset: SQLite gives them back naive, in UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
 class UnitOfWork:
     """Use as `with uow: ...; uow.commit()`; leaving the block without commit rolls back."""
 

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from shared.errors import NotFound
 
-from .. import access
 from ..api import read_json, read_query, route
 from ..directory import covers
 from ..identity import Principal
 from ..openapi import Operation
-from ..repository import DirectoryRepository
 from ..schemas.deliberation import (
     AgendaBody,
     AttendanceBody,
@@ -44,7 +42,8 @@ from ..schemas.deliberation import (
     TopicListQuery,
     TopicView,
 )
-from .issues import csv_response
+from .issues import comma_list, csv_response
+from .lookups import DirectoryLookups
 
 STEPS = ("propose", "consult", "review", "resolve", "evaluate")
 
@@ -232,31 +231,11 @@ def _viewer(principal: Principal) -> dict:
     return {"id": principal.id, "role": principal.role, "name": principal.name}
 
 
-def _split(value: str | None) -> list[str] | None:
-    return [part.strip() for part in value.split(",") if part.strip()] if value else None
-
-
-class DeliberationRoutes:
-    def _scoped_node(self, principal: Principal, code: str):
-        """A node the caller's scope covers: 404 if unknown, 403 outside the scope."""
-        with self.kit.unit_of_work() as uow:
-            node = DirectoryRepository(uow.session).node(code)
-        if node is None:
-            raise NotFound("node-not-found", f"No node {code} in the directory.")
-        access.require_in_scope(principal, node)
-        return node
-
-    def _scoped_community(self, principal: Principal, code: str):
-        with self.kit.unit_of_work() as uow:
-            node = access.require_community(DirectoryRepository(uow.session).node(code), code)
-        access.require_in_scope(principal, node)
-        return node
-
+class DeliberationRoutes(DirectoryLookups):
     def _visible(self, principal: Principal, found: dict, kind: str, key: str) -> dict:
         """An object of a community the caller's scope covers (404 otherwise: its existence
         is not theirs to know)."""
-        with self.kit.unit_of_work() as uow:
-            node = DirectoryRepository(uow.session).node(found["community"])
+        node = self._node(found["community"])
         if node is None or not covers(principal.scope, node.code, node.ancestors):
             raise NotFound(f"{kind}-not-found", f"No {kind} {key}.")
         return found
@@ -274,14 +253,14 @@ class DeliberationRoutes:
     @route("GET", "/v1/nodes/<string:code>/deliberation-settings")
     def deliberation_settings(self, request, code):
         principal = self.authenticate(request)
-        self._scoped_node(principal, code)
+        self._node_in_scope(principal, code)
         return 200, CouncilSettingsView().dump(self.issues.deliberation_settings(code))
 
     @route("PUT", "/v1/nodes/<string:code>/deliberation-settings")
     def put_deliberation_settings(self, request, code):
         principal = self.authenticate(request)
         body = read_json(request, CouncilSettingsBody())
-        self._scoped_node(principal, code)
+        self._node_in_scope(principal, code)
         found = self.issues.put_deliberation_settings(code, body, _viewer(principal))
         return 200, CouncilSettingsView().dump(found)
 
@@ -297,9 +276,9 @@ class DeliberationRoutes:
     def list_topics(self, request, code):
         principal = self.authenticate(request)
         query = read_query(request, TopicListQuery())
-        self._scoped_node(principal, code)
+        self._node_in_scope(principal, code)
         return 200, TopicList().dump(
-            {"items": self.issues.list_topics(code, _split(query["status"]))}
+            {"items": self.issues.list_topics(code, comma_list(query["status"]))}
         )
 
     @route("GET", "/v1/topics/<string:topic_id>")
@@ -322,7 +301,7 @@ class DeliberationRoutes:
     def schedule_meeting(self, request, code):
         principal = self.authenticate(request)
         body = read_json(request, MeetingBody())
-        self._scoped_community(principal, code)
+        self._community_in_scope(principal, code)
         body["starts_at"], body["ends_at"] = (
             body["starts_at"].isoformat(),
             body["ends_at"].isoformat(),
@@ -334,7 +313,7 @@ class DeliberationRoutes:
     def list_meetings(self, request, code):
         principal = self.authenticate(request)
         query = read_query(request, PeriodQuery())
-        self._scoped_node(principal, code)
+        self._node_in_scope(principal, code)
         start = query["from_"].isoformat() if query["from_"] else None
         end = query["to"].isoformat() if query["to"] else None
         return 200, MeetingList().dump({"items": self.issues.list_meetings(code, start, end)})
@@ -413,7 +392,7 @@ class DeliberationRoutes:
     def create_project(self, request, code):
         principal = self.authenticate(request)
         body = read_json(request, ProjectBody())
-        self._scoped_community(principal, code)
+        self._community_in_scope(principal, code)
         body["budget"] = str(body["budget"])
         body["milestones"] = [{**m, "due_on": m["due_on"].isoformat()} for m in body["milestones"]]
         project = self.issues.create_project(code, body, _viewer(principal))
@@ -423,8 +402,8 @@ class DeliberationRoutes:
     def list_projects(self, request, code):
         principal = self.authenticate(request)
         query = read_query(request, ProjectListQuery())
-        self._scoped_node(principal, code)
-        found = self.issues.list_projects(code, _split(query["status"]))
+        self._node_in_scope(principal, code)
+        found = self.issues.list_projects(code, comma_list(query["status"]))
         return 200, ProjectList().dump({"items": found})
 
     @route("GET", "/v1/projects/<string:project_id>")
@@ -461,7 +440,7 @@ class DeliberationRoutes:
     def deliberation_report(self, request, code):
         principal = self.authenticate(request)
         query = read_query(request, ReportQuery())
-        self._scoped_node(principal, code)
+        self._node_in_scope(principal, code)
         report = self.issues.deliberation_report(
             code, query["from_"].isoformat(), query["to"].isoformat()
         )

@@ -35,6 +35,7 @@ from ..schemas.issues import (
     SimilarQuery,
     TransitionBody,
 )
+from .lookups import DirectoryLookups
 
 ACTIONS = (
     "accept",
@@ -182,22 +183,11 @@ def _cell(value):
     return "" if value is None else value
 
 
-def _split(value: str | None) -> list[str] | None:
+def comma_list(value: str | None) -> list[str] | None:
     return [part.strip() for part in value.split(",") if part.strip()] if value else None
 
 
-class IssueRoutes:
-    def _node(self, code: str):
-        with self.kit.unit_of_work() as uow:
-            return DirectoryRepository(uow.session).node(code)
-
-    def _node_in_scope(self, principal: Principal, code: str):
-        node = self._node(code)
-        if node is None:
-            raise NotFound("node-not-found", f"No node {code} in the directory.")
-        access.require_in_scope(principal, node)
-        return node
-
+class IssueRoutes(DirectoryLookups):
     def _place_of(self, issue: dict):
         """The most specific directory node of an issue (building, compound, grid, community):
         a grid worker's scope is their grid, which does not cover the community."""
@@ -287,7 +277,7 @@ class IssueRoutes:
         principal = self.authenticate(request)
         query = read_query(request, IssueListQuery())
         node = self._node_in_scope(principal, query["node"] or principal.scope)
-        kinds = _split(query["kind"]) or _split(
+        kinds = comma_list(query["kind"]) or comma_list(
             {"red": RED_LIST, "blue": BLUE_LIST}.get(query["list"] or "")
         )
         assignee = principal.id if query["assignee"] == "me" else query["assignee"]
@@ -296,8 +286,8 @@ class IssueRoutes:
             reporter = principal.id  # residents list what they reported
         filters = {
             "node": node.code,
-            "status": _split(query["status"]),
-            "category": _split(query["category"]),
+            "status": comma_list(query["status"]),
+            "category": comma_list(query["category"]),
             "kind": kinds,
             "assignee_id": assignee,
             "reporter_id": reporter,

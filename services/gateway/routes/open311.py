@@ -25,6 +25,7 @@ from ..schemas.open311 import (
     ServiceDefinitionView,
     ServiceList,
 )
+from .lookups import DirectoryLookups
 
 OPERATIONS = (
     Operation(
@@ -190,7 +191,7 @@ def _flat(fields: dict, prefix: str = ""):
             yield f"{prefix}{name}", messages if isinstance(messages, list) else [messages]
 
 
-class Open311Routes:
+class Open311Routes(DirectoryLookups):
     def _categories(self, jurisdiction: str | None) -> list[dict]:
         if jurisdiction:
             access.require_community(self._node(jurisdiction), jurisdiction)

@@ -61,6 +61,7 @@ from ..schemas.volunteers import (
     VisitBody,
     VisitView,
 )
+from .lookups import DirectoryLookups
 
 OPERATIONS = (
     Operation(
@@ -334,7 +335,7 @@ OPERATIONS = (
 )
 
 
-class VolunteerRoutes:
+class VolunteerRoutes(DirectoryLookups):
     @route("POST", "/v1/communities/<string:code>/shifts")
     def create_shift(self, request, code):
         principal = self.authenticate(request)
@@ -721,19 +722,6 @@ class VolunteerRoutes:
             node = DirectoryRepository(uow.session).node(profile["home_community"])
         if node is None or not access.covers(principal.scope, node.code, node.ancestors):
             raise NotFound("profile-not-found", f"No volunteer profile for {volunteer_id}.")
-
-    def _community_in_scope(self, principal: Principal, code: str) -> None:
-        with self.kit.unit_of_work() as uow:
-            community = access.require_community(DirectoryRepository(uow.session).node(code), code)
-        access.require_in_scope(principal, community)
-
-    def _node_in_scope(self, principal: Principal, code: str) -> None:
-        """A node of the tree that the caller's scope covers; 404 or 403 otherwise."""
-        with self.kit.unit_of_work() as uow:
-            node = DirectoryRepository(uow.session).node(code)
-        if node is None:
-            raise NotFound("node-not-found", f"No node {code} in the directory.")
-        access.require_in_scope(principal, node)
 
     def _shift_in_scope(self, principal: Principal, shift_id: str) -> dict:
         shift = self.volunteers.get_shift(shift_id)

@@ -34,7 +34,9 @@ class CouncilSettingsBody(StrictSchema):
         allow_none=True,
         validate=validate.Length(min=1),
     )
-    quorum = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    quorum = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=10000)
+    )
 
 
 class CouncilSettingsView(Schema):
@@ -129,8 +131,12 @@ class MeetingBody(StrictSchema):
     place = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     online_url = fields.Url(schemes={"http", "https"}, load_default=None, allow_none=True)
     invited = fields.List(fields.Nested(InvitedParty), load_default=list)
-    capacity = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
-    quorum = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    capacity = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=10000)
+    )
+    quorum = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=10000)
+    )
 
 
 class RescheduleBody(StrictSchema):
@@ -248,7 +254,10 @@ class ProjectBody(StrictSchema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     description = fields.String(load_default="", validate=validate.Length(max=10000))
     budget = fields.Decimal(
-        load_default=0, places=2, validate=validate.Range(min=0), metadata={"description": "CNY"}
+        load_default=0,
+        places=2,
+        validate=validate.Range(min=0, max=10_000_000),
+        metadata={"description": "CNY (a micro-project: at most 10 million)"},
     )
     funding_source = fields.String(required=True, validate=validate.Length(min=1, max=120))
     responsible_unit = fields.String(required=True, validate=validate.Length(min=1, max=120))

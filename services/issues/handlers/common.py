@@ -3,16 +3,14 @@ of a community, the view of an issue, and the payload of transition events."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from datetime import UTC
-from weakref import WeakKeyDictionary
+from datetime import UTC, datetime
 
 from marshmallow import ValidationError
-from sqlalchemy import event
-from sqlalchemy.orm import Session, object_session
 
 from shared.calendar import load_calendar
+from shared.db import aware  # noqa: F401  (re-exported to the handlers)
+from shared.db.read_cache import TableCache
 from shared.errors import NotFound
 from shared.errors import ValidationFailed as Invalid
 
@@ -20,11 +18,8 @@ from ..domain import catalogue as catalogue_rules
 from ..domain.lifecycle import REPORTER, STAFF, allowed_actions, coarse_status
 from ..domain.routing import Node
 from ..repository import (
-    CatalogueOverride,
-    DirectoryNode,
     Issue,
     IssueRepository,
-    RoleAssignment,
 )
 
 STAFF_ROLES = frozenset(
@@ -32,18 +27,37 @@ STAFF_ROLES = frozenset(
 )
 
 
-def aware(moment):
-    """A datetime with its UTC offset (SQLite gives values back naive, in UTC)."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def load(schema, payload: dict) -> dict:
     try:
         return schema.load(payload)
     except ValidationError as exc:
         raise Invalid("invalid-request", "Some fields are not valid.", exc.messages) from None
+
+
+def parse_time(value: str | datetime, field: str) -> datetime:
+    """An aware date-time from an RPC payload (ISO 8601 with its offset), else a 422."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise Invalid(
+                "invalid-request", f"{field} is not a date-time.", {field: ["invalid"]}
+            ) from None
+    if moment.tzinfo is None:
+        raise Invalid("invalid-request", f"{field} needs a UTC offset.", {field: ["naive"]})
+    return moment
+
+
+def period(start: str | datetime, end: str | datetime) -> tuple[datetime, datetime]:
+    """[start, end) in UTC; a period that ends before it starts is a 422."""
+    start, end = parse_time(start, "from"), parse_time(end, "to")
+    if end <= start:
+        raise Invalid(
+            "invalid-period", "The period ends before it starts.", {"to": ["before from"]}
+        )
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def calendar():
@@ -90,70 +104,11 @@ def require_issue(issues: IssueRepository, issue_id: str, viewer: Viewer, lock=F
     return issue
 
 
-class ReadCache:
-    """Rows that change rarely but are read on every report, kept per database (engine) and
-    key for `ttl` seconds.
-
-    A write of one of `models` through this process empties the cache of its database when
-    it is flushed and again when its transaction ends, and nothing is cached while a
-    transaction that wrote one is open, so this process never serves what it changed from
-    before the change, nor anything uncommitted. Other replicas see a change after at most
-    `ttl` seconds."""
-
-    def __init__(self, name: str, ttl: float, *models) -> None:
-        self.flag = f"pavilion.cache.{name}.written"
-        self.ttl = ttl
-        self.models = models
-        self._state: WeakKeyDictionary = WeakKeyDictionary()  # engine -> [generation, values]
-        for model in models:
-            for kind in ("after_insert", "after_update", "after_delete"):
-                event.listen(model, kind, self._written)
-        event.listen(Session, "after_transaction_end", self._transaction_ended)
-
-    def get(self, session: Session, key, load):
-        """The value for `key`: cached, or `load()` (then cached)."""
-        if self.flag not in session.info and any(
-            isinstance(row, self.models) for row in (*session.new, *session.dirty, *session.deleted)
-        ):
-            session.flush()  # a pending write of this transaction must not be read around
-        if session.info.get(self.flag):
-            return load()
-        engine = session.get_bind()
-        state = self._state.get(engine)
-        if state is None:
-            state = self._state.setdefault(engine, [0, {}])
-        generation, values = state
-        now = time.monotonic()
-        hit = values.get(key)
-        if hit is not None and now - hit[0] < self.ttl:
-            return hit[1]
-        value = load()
-        if state[0] == generation and not session.info.get(self.flag):
-            values[key] = (now, value)  # unless a write came in while it loaded
-        return value
-
-    def forget(self, engine) -> None:
-        state = self._state.get(engine)
-        if state is not None:
-            state[0] += 1
-            state[1] = {}
-
-    def _written(self, _mapper, connection, target) -> None:
-        session = object_session(target)
-        if session is not None:
-            session.info[self.flag] = True
-        self.forget(connection.engine)
-
-    def _transaction_ended(self, session: Session, transaction) -> None:
-        if transaction.parent is None and session.info.pop(self.flag, None):
-            self.forget(session.get_bind())
-
-
 CACHE_TTL = 5.0
 # the resolved catalogue per community: two queries and a deep copy of the district default
-CATALOGUES = ReadCache("catalogue", CACHE_TTL, CatalogueOverride)
+CATALOGUES = TableCache("catalogue", CACHE_TTL, ("catalogue_overrides",))
 # the local copy of the directory (nodes, who holds which role where), read to route reports
-DIRECTORY = ReadCache("directory", CACHE_TTL, DirectoryNode, RoleAssignment)
+DIRECTORY = TableCache("directory", CACHE_TTL, ("directory_nodes", "role_assignments"))
 
 
 def community_catalogue(issues: IssueRepository, community: str) -> list[dict]:

@@ -33,7 +33,7 @@ from ..domain.deliberation.procedure import (
     StepRecord,
 )
 from ..repository import Issue, IssueRepository
-from .common import Viewer, aware
+from .common import Viewer, aware, parse_time
 
 # attendance may be recorded from an hour before the start (people gather, sign in)
 DOORS_OPEN = timedelta(hours=1)
@@ -73,18 +73,6 @@ def new_id(prefix: str) -> str:
 
 def iso(moment: datetime | None) -> str | None:
     return aware(moment).isoformat() if moment is not None else None
-
-
-def parse_time(value: str, field: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise Invalid(
-            "invalid-request", f"{field} is not a date-time.", {field: ["invalid"]}
-        ) from None
-    if moment.tzinfo is None:
-        raise Invalid("invalid-request", f"{field} needs a UTC offset.", {field: ["naive"]})
-    return moment
 
 
 def require_council(who: Viewer) -> None:

@@ -16,10 +16,9 @@ from ..domain.deliberation import projects as rules
 from ..domain.deliberation.funnel import SATISFIED, funnel
 from ..domain.deliberation.procedure import Step
 from ..repository import IssueRepository
-from .common import Viewer
-from .deliberation import add_step, iso, new_id, parse_time, require_council
+from .common import Viewer, period
+from .deliberation import add_step, iso, new_id, require_council
 from .lifecycle import apply_transition
-from .queries import _period
 
 # the staff actions that carry an open issue to `resolved` when its project completes
 TO_RESOLVED = {
@@ -380,7 +379,7 @@ def deliberation_report(kit: KitHandle, node: str, start: str, end: str) -> dict
     """问题清单 → 项目清单 → 成果清单 for the communities at or under `node` in [start, end):
     topics raised, projects formed, projects completed (with residents' ratings) and the
     funnel counts."""
-    since, until = _period(parse_time(start, "from"), parse_time(end, "to"))
+    since, until = period(start, end)
     with kit.unit_of_work() as uow:
         issues, repo = IssueRepository(uow.session), DeliberationRepository(uow.session)
         communities = issues.communities_under(node)

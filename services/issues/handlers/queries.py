@@ -19,7 +19,16 @@ from ..domain import figures_rollup, rates
 from ..domain.deliberation.funnel import SATISFIED
 from ..repository import IssueRepository
 from ..schemas import CommentOutput, HistoryOutput, IssueOutput, ListInput, OverrideInput
-from .common import Viewer, aware, calendar, community_catalogue, load, require_issue, view
+from .common import (
+    Viewer,
+    aware,
+    calendar,
+    community_catalogue,
+    load,
+    period,
+    require_issue,
+    view,
+)
 
 
 def get_issue(kit: KitHandle, issue_id: str, viewer: dict | None = None) -> dict:
@@ -99,23 +108,13 @@ def _narrow_to_node(issues: IssueRepository, data: dict) -> None:
     data["communities"] = issues.communities_under(data["node"])
 
 
-def _period(start: datetime | str, end: datetime | str) -> tuple[datetime, datetime]:
-    start = datetime.fromisoformat(start) if isinstance(start, str) else start
-    end = datetime.fromisoformat(end) if isinstance(end, str) else end
-    if end <= start:
-        raise Invalid(
-            "invalid-period", "The period ends before it starts.", {"to": ["before from"]}
-        )
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
 def figures(kit: KitHandle, node: str, start, end, per_community: bool = True) -> dict:
     """The rates leaders rank by for a node and a period (issues reported in it), with each
     community's own figures (the problem list per community).
 
     Whole local months of the period are read from the rollup (`figures_repository.py`), the
     rest from the issues themselves; medians come from duration histograms."""
-    start, end = _period(start, end)
+    start, end = period(start, end)
     now = utcnow()
     parts = figures_rollup.split(start, end, calendar().timezone)
     with kit.unit_of_work() as uow:
@@ -127,15 +126,14 @@ def figures(kit: KitHandle, node: str, start, end, per_community: bool = True) -
         communities = issues.communities_under(node)
         if not communities:
             raise NotFound("node-not-found", f"No community at or under {node}.")
-        months = figures_store.month_figures(uow.session, node, communities, parts.months)
+        counts, summed = figures_store.month_figures(uow.session, node, communities, parts.months)
         histograms: dict[str, dict[int, int]] = {"respond": {}, "resolve": {}}
-        summed = months.pop(figures_store.ALL, {})
         for key in histograms:
-            for bucket, count in summed.get(f"{key}_hist", {}).items():
+            for bucket, count in summed[f"{key}_hist"].items():
                 figures_rollup.add_to_histogram(histograms[key], int(bucket), count)
         by_community = {
             community: rates.Counts(**{n: found.get(n, 0) for n in figures_rollup.FIELDS})
-            for community, found in months.items()
+            for community, found in counts.items()
         }
         for edge_start, edge_end, sign in parts.edges:
             for community, values in issues.figure_counts(communities, edge_start, edge_end, now):

@@ -6,14 +6,11 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+from shared.db import aware  # noqa: F401  (re-exported to the handlers)
+
 
 def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
-
-
-def aware(value: datetime) -> datetime:
-    """Values read back from SQLite are naive UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def iso(value: datetime | None) -> str | None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from marshmallow import Schema, ValidationError
 
+from shared.db import aware  # noqa: F401  (re-exported to the handlers)
 from shared.errors import NotFound, ValidationFailed
 
 from ..domain.signup_rules import Limits, ShiftTerms, Slot, Volunteer
@@ -22,13 +23,6 @@ def load(schema: Schema, payload: dict) -> dict:
         raise ValidationFailed(
             "invalid-request", "Some fields are not valid.", exc.messages
         ) from None
-
-
-def aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes for aware columns; they were stored in UTC
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def to_utc(value: datetime | None) -> datetime | None:
