@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -47,21 +48,33 @@ def mint_token(secret: str, principal: Principal, lifetime: timedelta = TOKEN_LI
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
+# tokens already verified, by (secret, token): checking an HS256 signature and the claims
+# costs more than the rest of a small request's authentication. An entry is used only until
+# the token's own expiry; the oldest entries go first when the cache is full.
+_VERIFIED: dict[tuple[str, str], tuple[Principal, float]] = {}
+_VERIFIED_LIMIT = 10_000
+
+
 def verify_token(secret: str, authorization: str | None) -> Principal:
     if not authorization:
         raise Unauthenticated("missing-token", "Send 'Authorization: Bearer <token>'.")
     scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("malformed-authorization", "Use the Bearer scheme.")
+    known = _VERIFIED.get((secret, token))
+    if known is not None and known[1] > time.time():
+        return known[0]
     try:
         claims = jwt.decode(
-            token.strip(),
+            token,
             secret,
             algorithms=["HS256"],
             issuer=ISSUER,
             options={"require": ["sub", "role", "scope", "exp"]},
         )
     except jwt.ExpiredSignatureError:
+        _VERIFIED.pop((secret, token), None)
         raise Unauthenticated("token-expired", "The token has expired.") from None
     except jwt.PyJWTError:
         raise Unauthenticated(
@@ -69,4 +82,8 @@ def verify_token(secret: str, authorization: str | None) -> Principal:
         ) from None
     if claims["role"] not in ROLES:
         raise Unauthenticated("invalid-token", "The token carries an unknown role.")
-    return Principal(claims["sub"], claims.get("name", ""), claims["role"], claims["scope"])
+    principal = Principal(claims["sub"], claims.get("name", ""), claims["role"], claims["scope"])
+    if len(_VERIFIED) >= _VERIFIED_LIMIT:
+        del _VERIFIED[next(iter(_VERIFIED))]
+    _VERIFIED[(secret, token)] = (principal, float(claims["exp"]))
+    return principal

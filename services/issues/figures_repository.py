@@ -99,22 +99,29 @@ class _View:
 
 def refresh(session: Session, issue: Issue, now=None) -> None:
     """Record the change of `issue`'s contribution since it was last recorded (if any)."""
+    row = delta_row(issue, now)
+    if row is not None:
+        session.add(FigureDelta(**row))
+
+
+def delta_row(issue: Issue, now=None) -> dict | None:
+    """The change of `issue`'s contribution since it was last recorded, as a row of
+    `FigureDelta` (None when there is none); marks `issue` as recorded. For an issue written
+    without the ORM's flush (the intake's single statement)."""
     new = rollup.contribution(_View(issue), aware(now or utcnow()))
     old = rollup.Contribution.decode(issue.figure_mark)
     if new == old:
-        return
-    session.add(
-        FigureDelta(
-            community=issue.community,
-            month=rollup.month_of(aware(issue.reported_at), _zone()),
-            counts=[a - b for a, b in zip(new.counts, old.counts, strict=True)],
-            respond_from=_code(old.respond_bucket, new.respond_bucket),
-            respond_to=_code(new.respond_bucket, old.respond_bucket),
-            resolve_from=_code(old.resolve_bucket, new.resolve_bucket),
-            resolve_to=_code(new.resolve_bucket, old.resolve_bucket),
-        )
-    )
+        return None
     issue.figure_mark = new.encode()
+    return {
+        "community": issue.community,
+        "month": rollup.month_of(aware(issue.reported_at), _zone()),
+        "counts": [a - b for a, b in zip(new.counts, old.counts, strict=True)],
+        "respond_from": _code(old.respond_bucket, new.respond_bucket),
+        "respond_to": _code(new.respond_bucket, old.respond_bucket),
+        "resolve_from": _code(old.resolve_bucket, new.resolve_bucket),
+        "resolve_to": _code(new.resolve_bucket, old.resolve_bucket),
+    }
 
 
 def _code(this: int | None, other: int | None) -> int:

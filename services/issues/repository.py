@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from shared.db.unit_of_work import defer_add, defer_insert
+
 
 class Base(DeclarativeBase):
     pass
@@ -183,6 +185,16 @@ class IssueRepository:
 
     def add(self, issue: Issue) -> None:
         self.session.add(issue)
+
+    def add_new(self, issue: Issue) -> None:
+        """A new issue and its first figures change, written with the unit of work's last
+        statement instead of an ORM flush (the intake's path: nothing reads them back)."""
+        from .figures_repository import FigureDelta, delta_row
+
+        change = delta_row(issue)
+        defer_add(self.session, issue)
+        if change is not None:
+            defer_insert(self.session, FigureDelta.__table__, [change])
 
     def get(self, issue_id: str) -> Issue | None:
         return self.session.get(Issue, issue_id)

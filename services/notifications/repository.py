@@ -21,11 +21,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from shared.db.read_cache import TableCache
+from shared.db.unit_of_work import UnitOfWork, defer_insert
 
 # read on every event, changed rarely: kept per process for a few seconds (this process's own
 # writes clear them at once; other replicas' writes are seen within the TTL)
@@ -325,17 +324,28 @@ class DirectoryCopy:
         return NODES.get(self.session, node, lambda: tuple(self.ancestors(node)))
 
     def followers(self, subject: str) -> set[str]:
+        self._write_follows()
         return set(self.session.scalars(select(Follow.account_id).where(Follow.subject == subject)))
 
     def follow(self, subject: str, account_id: str) -> None:
-        """One `INSERT ... ON CONFLICT DO NOTHING` (no look-up first)."""
-        dialect = self.session.get_bind().dialect.name
-        statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(Follow)
-        self.session.execute(
-            statement.values(subject=subject, account_id=account_id).on_conflict_do_nothing()
+        """`INSERT ... ON CONFLICT DO NOTHING` (no look-up first), with the unit of work's
+        last statement."""
+        defer_insert(
+            self.session,
+            Follow.__table__,
+            [{"subject": subject, "account_id": account_id}],
+            skip_taken=True,
         )
 
+    def _write_follows(self) -> None:
+        # follows recorded for the last statement are written before follows are read or
+        # removed, so that this unit of work sees its own
+        uow = UnitOfWork.of(self.session)
+        if uow is not None and uow.has_later(Follow.__table__):
+            uow.write_later()
+
     def unfollow(self, subject: str, account_id: str) -> None:
+        self._write_follows()
         self.session.execute(
             delete(Follow).where(Follow.subject == subject, Follow.account_id == account_id)
         )

@@ -6,11 +6,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, event, insert, select
+from sqlalchemy import (
+    Engine,
+    Table,
+    bindparam,
+    cast,
+    create_engine,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+)
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -49,8 +62,9 @@ class UnitOfWork:
         self.correlation_id = correlation_id
         self._after_commit = after_commit
         self._events: list[Envelope] = []
-        # rows recorded with `insert_later` (outbox rows among them), not yet inserted
-        self._later: dict[Table, list[dict[str, Any]]] = {}
+        # rows recorded with `insert_later` (outbox rows among them), not yet inserted, by
+        # (table, whether a row whose key is taken is skipped)
+        self._later: dict[tuple[Table, bool], list[dict[str, Any]]] = {}
         self.session: Session | None = None
 
     def __enter__(self) -> UnitOfWork:
@@ -67,12 +81,67 @@ class UnitOfWork:
         self.session.close()
         self.session = None
 
+    @staticmethod
+    def of(session: Session) -> UnitOfWork | None:
+        """The unit of work `session` belongs to, if any."""
+        return session.info.get(_UOW)
+
     def commit(self) -> None:
         assert self.session is not None
         self.session.commit()
+        self._committed()
+
+    def _committed(self) -> None:
         events, self._events = self._events, []
         if events and self._after_commit is not None:
             self._after_commit(events)
+
+    def commit_claiming(self, table: Table, claim: dict[str, Any]) -> bool:
+        """Commit this unit of work together with `claim`, a row of `table` (an inbox or
+        idempotency-key row) that may be written once only. False when its key is already
+        taken: then nothing of the unit of work is written.
+
+        On PostgreSQL the claim and every row recorded with `insert_later` are one statement:
+        the claim is `INSERT ... ON CONFLICT DO NOTHING RETURNING`, and each deferred row is
+        inserted `SELECT ... FROM` it, so a taken claim inserts nothing. When the unit of work
+        has sent nothing else to the database (its reads came from caches), that statement
+        runs on its own, in autocommit: one round trip instead of `BEGIN`, the statement and
+        `COMMIT`. Otherwise it is the transaction's last statement, and a taken claim rolls the
+        transaction back. A concurrent twin with the same key waits on its row lock, then
+        finds the key taken."""
+        assert self.session is not None
+        session = self.session
+        if self.engine.dialect.name != "postgresql":
+            statement = sqlite_insert(table).values(**claim).on_conflict_do_nothing()
+            if session.execute(statement).rowcount != 1:
+                session.rollback()
+                return False
+            self.commit()
+            return True
+        statement, params = _claiming_statement(table, claim, self._take_later())
+        untouched = not session.in_transaction() and not (
+            session.new or session.dirty or session.deleted
+        )
+        if untouched:
+            with autocommit_engine(self.engine).connect() as connection:
+                claimed = connection.execute(statement, params).scalar_one()
+            if claimed:
+                self._committed()
+            else:
+                self._rolled_back()
+            return bool(claimed)
+        if not session.execute(statement, params).scalar_one():
+            session.rollback()
+            return False
+        self.commit()
+        return True
+
+    def commit_first_time(self, consumer: str, event_id: str) -> bool:
+        """Commit this unit of work as `consumer`'s handling of `event_id`; False (nothing
+        written) when it was handled before. See `commit_claiming`."""
+        return self.commit_claiming(
+            inbox, {"consumer": consumer, "event_id": event_id, "handled_at": utcnow()}
+        )
 
     # -- outbox -------------------------------------------------------------------------------
     def publish(
@@ -114,25 +183,33 @@ class UnitOfWork:
         return envelope
 
     # -- rows written with the transaction's last statement -----------------------------------
-    def insert_later(self, table: Table, rows: list[dict[str, Any]]) -> None:
+    def insert_later(
+        self, table: Table, rows: list[dict[str, Any]], *, skip_taken: bool = False
+    ) -> None:
         """Insert `rows` into `table` in this transaction, but not now: with its last statement
-        (the idempotency key's, on PostgreSQL) or just before the commit, one multi-row
-        `INSERT` per table. For rows nothing in the transaction reads back (history, alarms,
-        outbox); every row of one table must have the same columns. A rollback drops them."""
-        self._later.setdefault(table, []).extend(rows)
+        (the claim's, see `commit_claiming`) or just before the commit. For rows nothing in the
+        transaction reads back (history, alarms, outbox, messages); every row of one table
+        must have the same columns. `skip_taken`: a row whose key exists is skipped
+        (`ON CONFLICT DO NOTHING`). A rollback drops them; `write_later` writes them now."""
+        self._later.setdefault((table, skip_taken), []).extend(rows)
 
-    def _take_later(self) -> dict[Table, list[dict[str, Any]]]:
+    def has_later(self, table: Table) -> bool:
+        return any(rows for (held, _), rows in self._later.items() if held is table)
+
+    def _take_later(self) -> dict[tuple[Table, bool], list[dict[str, Any]]]:
         later, self._later = self._later, {}
         return later
 
     def write_later(self) -> None:
         """Insert the rows recorded with `insert_later` so far (one executemany per table)."""
-        for table, rows in self._take_later().items():
+        for (table, skip_taken), rows in self._take_later().items():
             if rows:
-                self.session.execute(insert(table), rows)
+                self.session.execute(_insert(self.engine, table, skip_taken), rows)
 
     def _rolled_back(self) -> None:
+        # the outbox rows are gone with the rest: so are the events to publish after commit
         self._later = {}
+        self._events = []
 
     # -- inbox --------------------------------------------------------------------------------
     def first_time_handling(self, consumer: str, event_id: str) -> bool:
@@ -173,43 +250,6 @@ class UnitOfWork:
                 "This Idempotency-Key was already used with a different request.",
             )
         return row.result
-
-    def remember_result(self, scope: str, key: str | None, request: Any, result: Any) -> bool:
-        """Store the result for this key; False when the key is already stored (the caller
-        must then roll back and answer with the stored result).
-
-        One `INSERT ... ON CONFLICT DO NOTHING`: on PostgreSQL a concurrent first request with
-        the same key makes this wait until that one commits (then False) or rolls back."""
-        if not key:
-            return True
-        assert self.session is not None
-        values = {
-            "scope": scope,
-            "key": key,
-            "request_hash": request_hash(request),
-            "result": result,
-            "created_at": utcnow(),
-        }
-        dialect = self.engine.dialect.name
-        statement = (
-            (pg_insert if dialect == "postgresql" else sqlite_insert)(idempotency_keys)
-            .values(**values)
-            .on_conflict_do_nothing()
-        )
-        if dialect == "postgresql":
-            # the rows recorded with `insert_later` (outbox rows among them) go in the same
-            # statement, as data-modifying CTEs: one round trip for all of them; if the key is
-            # taken, the caller rolls them back with the rest
-            # (one single-row INSERT per row: SQLAlchemy caches the compiled statement per
-            # shape, while a multi-row VALUES would be compiled anew every time)
-            number = 0
-            for table, rows in self._take_later().items():
-                for row in rows:
-                    statement = statement.add_cte(insert(table).values(row).cte(f"later_{number}"))
-                    number += 1
-        else:
-            self.write_later()
-        return self.session.execute(statement).rowcount == 1
 
 
 @event.listens_for(Session, "before_commit")
@@ -261,11 +301,154 @@ def run_idempotent(
             if prior is None:
                 raise
             return prior, True
-        if uow.remember_result(scope, key, request, result):
-            uow.commit()
+        stored = {
+            "scope": scope,
+            "key": key,
+            "request_hash": request_hash(request),
+            "result": result,
+            "created_at": utcnow(),
+        }
+        if uow.commit_claiming(idempotency_keys, stored):
             return result, False
-        # the key is taken: leaving the block rolls the action back
+        # the key is taken: nothing of the action was written
         prior = uow.remembered_result(scope, key, request)
         if prior is not None:
             return prior, True
     raise Conflict("idempotency-key-in-use", "A request with this Idempotency-Key is in progress.")
+
+
+def defer_insert(
+    session: Session, table: Table, rows: list[dict[str, Any]], *, skip_taken: bool = False
+) -> None:
+    """Insert `rows` with the unit of work's last statement when `session` belongs to one
+    (`UnitOfWork.insert_later`), else now."""
+    if not rows:
+        return
+    uow = UnitOfWork.of(session)
+    if uow is not None:
+        uow.insert_later(table, rows, skip_taken=skip_taken)
+    else:
+        session.execute(_insert(session.get_bind(), table, skip_taken), rows)
+
+
+def defer_add(session: Session, instance: Any) -> None:
+    """Insert the new mapped `instance` like `defer_insert` instead of through the ORM's flush:
+    for an object nothing in the unit of work reads back. Unset attributes take their
+    column's default; ORM flush hooks do not see it."""
+    mapper = sa_inspect(instance).mapper
+    row = {}
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        value = getattr(instance, prop.key)
+        if value is None and column.default is not None and column.default.is_scalar:
+            value = column.default.arg
+        elif value is None and column.default is not None and column.default.is_callable:
+            value = column.default.arg(None)
+        row[column.key] = value
+    defer_insert(session, mapper.local_table, [row])
+
+
+def _insert(engine: Engine, table: Table, skip_taken: bool):
+    if not skip_taken:
+        return insert(table)
+    dialect = engine.dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing()
+
+
+# engines whose connections stay in autocommit, by the engine they stand beside: switching a
+# pooled psycopg2 connection to autocommit and back costs about as much as a round trip
+_AUTOCOMMIT: dict[Engine, Engine] = {}
+_AUTOCOMMIT_LOCK = threading.Lock()
+AUTOCOMMIT_POOL = 8  # at most, kept open: opening one costs more than many statements
+
+
+def autocommit_engine(engine: Engine) -> Engine:
+    """An engine on the same database as `engine` whose connections run each statement in a
+    transaction of its own (for `commit_claiming`'s single statements). Its pool is small — a
+    statement holds a connection for a millisecond or two, and the workers waiting for one
+    yield meanwhile — opens connections only as they are needed, and is disposed with
+    `engine`."""
+    found = _AUTOCOMMIT.get(engine)
+    if found is not None:
+        return found
+    with _AUTOCOMMIT_LOCK:
+        found = _AUTOCOMMIT.get(engine)
+        if found is None:
+            found = create_engine(
+                engine.url,
+                isolation_level="AUTOCOMMIT",
+                pool_size=AUTOCOMMIT_POOL,
+                max_overflow=0,
+                pool_recycle=1800,
+            )
+            _AUTOCOMMIT[engine] = found
+
+            @event.listens_for(engine, "engine_disposed")
+            def _dispose(_engine) -> None:
+                gone = _AUTOCOMMIT.pop(engine, None)
+                if gone is not None:
+                    gone.dispose()
+
+    return found
+
+
+# statements of `commit_claiming`, by shape: the claim's table and columns, and for each table
+# of deferred rows its columns, row count and conflict handling. Building a statement and its
+# bind parameters costs more than executing it; its values are passed as parameters.
+_CLAIMING: dict[tuple, Any] = {}
+_CLAIMING_LIMIT = 512
+
+
+def _claiming_statement(
+    table: Table, claim: dict[str, Any], later: dict[tuple[Table, bool], list[dict[str, Any]]]
+) -> tuple[Any, dict[str, Any]]:
+    claim_columns = tuple(claim)
+    groups = [
+        (held, skip_taken, tuple(rows[0]), rows)
+        for (held, skip_taken), rows in later.items()
+        if rows
+    ]
+    shape = (
+        table.name,
+        claim_columns,
+        tuple((held.name, skip, columns, len(rows)) for held, skip, columns, rows in groups),
+    )
+    params = {f"c_{name}": claim[name] for name in claim_columns}
+    for group, (_held, _skip, columns, rows) in enumerate(groups):
+        for number, row in enumerate(rows):
+            for name in columns:
+                params[f"l{group}_{number}_{name}"] = row[name]
+    statement = _CLAIMING.get(shape)
+    if statement is None:
+        statement = _build_claiming(table, claim_columns, groups)
+        if len(_CLAIMING) >= _CLAIMING_LIMIT:
+            _CLAIMING.clear()
+        _CLAIMING[shape] = statement
+    return statement, params
+
+
+def _typed(table: Table, column: str, name: str):
+    # a parameter in a SELECT list has no type of its own: cast it to its column's
+    kind = table.c[column].type
+    return cast(bindparam(name, type_=kind), kind)
+
+
+def _build_claiming(table: Table, claim_columns: tuple[str, ...], groups: list) -> Any:
+    claim = (
+        pg_insert(table)
+        .from_select(claim_columns, select(*(_typed(table, c, f"c_{c}") for c in claim_columns)))
+        .on_conflict_do_nothing()
+        .returning(literal_column("1").label("claimed"))
+        .cte("claim")
+    )
+    statement = select(func.count()).select_from(claim)
+    for group, (held, skip_taken, columns, rows) in enumerate(groups):
+        for number in range(len(rows)):
+            values = select(
+                *(_typed(held, c, f"l{group}_{number}_{c}") for c in columns)
+            ).select_from(claim)
+            write = pg_insert(held).from_select(columns, values)
+            if skip_taken:
+                write = write.on_conflict_do_nothing()
+            statement = statement.add_cte(write.cte(f"later_{group}_{number}"))
+    return statement

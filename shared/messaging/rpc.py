@@ -14,6 +14,7 @@ import warnings
 
 import eventlet
 from kombu import Connection
+from kombu.entity import TRANSIENT_DELIVERY_MODE as TRANSIENT
 from kombu.exceptions import ChannelError, OperationalError
 from kombu.pools import producers
 from nameko.amqp.publish import Publisher, UndeliverableMessage
@@ -187,6 +188,10 @@ class TimedRpc(DependencyProvider):
                 login_method=self.container.config.get(LOGIN_METHOD_CONFIG_KEY),
                 serializer=self.container.config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER),
                 expiration=settings.rpc_timeout,
+                # a request outlives no broker restart: it expires at its deadline anyway,
+                # and the caller is answered 503. Confirmed and mandatory still, so a
+                # service with no queue is told at once (`UnknownService`).
+                delivery_mode=TRANSIENT,
             )
 
     def get_dependency(self, worker_ctx) -> TimedServiceProxy:
@@ -216,10 +221,16 @@ class ResilientRpcConsumer(RpcConsumer):
             config = self.container.config
             if config["PAVILION"].embedded:
                 return None
+            # replies are transient and unconfirmed: a reply lost with a broken connection
+            # costs the caller its deadline and a 503 (the state is committed, and a retry
+            # with the same idempotency key gets the first result), where a confirm would
+            # cost every call a round trip to the broker
             self._publisher = PooledPublisher(
                 config[AMQP_URI_CONFIG_KEY],
                 ssl=config.get(AMQP_SSL_CONFIG_KEY),
                 login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
+                use_confirms=False,
+                delivery_mode=TRANSIENT,
             )
         return self._publisher
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from services.gateway import identity
 from services.gateway.identity import Principal, mint_token, verify_token
 from shared.errors import Unauthenticated
 
@@ -32,3 +33,30 @@ def test_a_bad_token_is_refused_with_a_reason(header, code):
     with pytest.raises(Unauthenticated) as refused:
         verify_token(SECRET, header)
     assert refused.value.code == code
+
+
+def test_a_verified_token_is_remembered_only_until_it_expires(monkeypatch):
+    decoded = []
+    real_decode = identity.jwt.decode
+    monkeypatch.setattr(
+        identity.jwt, "decode", lambda *a, **k: decoded.append(1) or real_decode(*a, **k)
+    )
+    token = mint_token(SECRET, WANGFANG, lifetime=timedelta(seconds=30))
+    assert verify_token(SECRET, f"Bearer {token}") == WANGFANG
+    assert verify_token(SECRET, f"Bearer {token}") == WANGFANG
+    assert len(decoded) == 1  # the second time it was remembered
+    # another instance's secret does not find it
+    with pytest.raises(Unauthenticated):
+        verify_token("another-instance-secret-xxxxxxxxxxxxxxxxxxx", f"Bearer {token}")
+    # past its expiry the token is checked again (and found expired)
+    later = identity.time.time() + 31
+    monkeypatch.setattr(identity.time, "time", lambda: later)
+    monkeypatch.setattr(identity.jwt, "decode", lambda *a, **k: decoded.append(1) or expired())
+    with pytest.raises(Unauthenticated) as refused:
+        verify_token(SECRET, f"Bearer {token}")
+    assert refused.value.code == "token-expired"
+    assert len(decoded) == 3
+
+
+def expired():
+    raise identity.jwt.ExpiredSignatureError("expired")

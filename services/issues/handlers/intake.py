@@ -114,9 +114,10 @@ def report_issue(kit: KitHandle, payload: dict, idempotency_key: str | None = No
             redo_count=0,
             version=1,
         )
-        issues.add(issue)
-        # a new issue's history row and SLA alarms are read by nothing in this transaction:
-        # they go in with its last statement (with the outbox row and the idempotency key)
+        # the new issue, its history row and SLA alarms are read by nothing in this
+        # transaction: they go in with its last statement (with the outbox row and the
+        # idempotency key), on PostgreSQL one statement in all
+        issues.add_new(issue)
         uow.insert_later(
             IssueHistory.__table__,
             [
