@@ -47,7 +47,14 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg2://" + url.removeprefix("postgresql://")
-    # one connection per concurrent worker, kept open: opening PostgreSQL connections under
-    # load (and a pre-ping per checkout) cost more than the work itself. A connection broken by
-    # a server restart is invalidated on its first error and replaced.
-    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_recycle=1800)
+    # one connection per concurrent worker (and ten more), of which up to ten stay open:
+    # opening PostgreSQL connections under load (and a pre-ping per checkout) costs more than
+    # the work itself, while a burst (a service catching up on directory events at start)
+    # must not keep holding connections of the server's hundred. Most writes of the hot path
+    # go through the small autocommit pool beside this one (`unit_of_work.autocommit_engine`).
+    # A connection broken by a server restart is invalidated on its first error and replaced.
+    kept = min(pool_size, KEPT_CONNECTIONS)
+    return create_engine(url, pool_size=kept, max_overflow=pool_size - kept + 10, pool_recycle=1800)
+
+
+KEPT_CONNECTIONS = 10

@@ -17,6 +17,7 @@ Writes by other processes (other replicas) are seen after at most `ttl` seconds.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE", "MERGE", "ALTER", "DROP")
+_CTE_WRITE = re.compile(r"\b(insert|update|delete|merge)\b")
 _DIRTY = "pavilion.table_cache.dirty"  # on the pooled connection: caches written through it
 _caches: list[TableCache] = []
 _listening = False
@@ -39,10 +41,21 @@ def _database_key(engine: Engine) -> str:
 
 
 def _after_cursor_execute(conn, _cursor, statement, _parameters, _context, _executemany):
+    note_statement(conn, statement)
+
+
+def note_statement(conn, statement: str) -> None:
+    """Forget what `statement` (sent on `conn`) may change. Called for every statement sent
+    through SQLAlchemy; code that runs a prepared statement calls it with the prepared text."""
     head = statement[:16].lstrip()[:8].upper()
-    if not head.startswith(_WRITES):
-        return
     lowered = None
+    if head.startswith("WITH"):
+        # a write may hide in a common table expression
+        lowered = statement.lower()
+        if not _CTE_WRITE.search(lowered):
+            return
+    elif not head.startswith(_WRITES):
+        return
     for cache in _caches:
         if lowered is None:
             lowered = statement.lower()

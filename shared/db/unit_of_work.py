@@ -5,7 +5,9 @@ the events it consumed (inbox) and the idempotency key it answers, all committed
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -32,6 +34,7 @@ from shared.errors import Conflict, PavilionError
 from shared.events import CATALOGUE, Envelope
 
 from .kit_tables import idempotency_keys, inbox, outbox
+from .read_cache import note_statement
 
 AfterCommit = Callable[[list[Envelope]], None]
 _UOW = "pavilion.unit_of_work"  # Session.info: the unit of work the session belongs to
@@ -123,8 +126,7 @@ class UnitOfWork:
             session.new or session.dirty or session.deleted
         )
         if untouched:
-            with autocommit_engine(self.engine).connect() as connection:
-                claimed = connection.execute(statement, params).scalar_one()
+            claimed = _execute_prepared(autocommit_engine(self.engine), statement, params)
             if claimed:
                 self._committed()
             else:
@@ -423,8 +425,63 @@ def _claiming_statement(
         statement = _build_claiming(table, claim_columns, groups)
         if len(_CLAIMING) >= _CLAIMING_LIMIT:
             _CLAIMING.clear()
+            _PREPARED.clear()
         _CLAIMING[shape] = statement
     return statement, params
+
+
+class _Prepared:
+    """A claiming statement as a PostgreSQL prepared statement: parsed and planned once per
+    connection instead of on every call (for the intake's, about a third of PostgreSQL's
+    work), and executed without SQLAlchemy's per-call compilation of its parameters."""
+
+    _numbers = itertools.count()
+
+    def __init__(self, statement: Any, dialect: Any) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.names: list[str] = []
+
+        def numbered(match: re.Match) -> str:
+            name = match.group(1)
+            if name not in self.names:
+                self.names.append(name)
+            return f"${self.names.index(name) + 1}"
+
+        self.sql = re.sub(r"%\((\w+)\)s", numbered, compiled.string).replace("%%", "%")
+        self.processors = [
+            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in self.names
+        ]
+        self.name = f"pavilion_claim_{next(self._numbers)}"
+        self.execute = f"EXECUTE {self.name} ({', '.join(['%s'] * len(self.names))})"
+
+    def values(self, params: dict[str, Any]) -> tuple:
+        return tuple(
+            params[name] if process is None else process(params[name])
+            for name, process in zip(self.names, self.processors, strict=True)
+        )
+
+
+_PREPARED: dict[int, _Prepared] = {}  # by id() of a statement kept in _CLAIMING
+
+
+def _execute_prepared(engine: Engine, statement: Any, params: dict[str, Any]) -> int:
+    prepared = _PREPARED.get(id(statement))
+    if prepared is None or len(_PREPARED) > _CLAIMING_LIMIT:
+        if len(_PREPARED) > _CLAIMING_LIMIT:
+            _PREPARED.clear()
+        prepared = _PREPARED[id(statement)] = _Prepared(statement, engine.dialect)
+    with engine.connect() as connection:
+        known = connection.connection.info.setdefault(_PREPARED_ON_CONNECTION, set())
+        if prepared.name not in known:
+            connection.exec_driver_sql(f"PREPARE {prepared.name} AS {prepared.sql}")
+            known.add(prepared.name)
+        # the per-process read caches learn of the write from the statement's own text
+        note_statement(connection, prepared.sql)
+        return connection.exec_driver_sql(prepared.execute, prepared.values(params)).scalar_one()
+
+
+_PREPARED_ON_CONNECTION = "pavilion.prepared"  # names prepared on a pooled connection
 
 
 def _typed(table: Table, column: str, name: str):

@@ -18,7 +18,13 @@ import pytest
 from sqlalchemy import event, func, select, text
 
 from services.notifications.handlers.fanout import notify
-from services.notifications.repository import DirectoryCopy, Follow, InboxMessage
+from services.notifications.repository import (
+    DirectoryCopy,
+    Follow,
+    InboxMessage,
+    PeopleRepository,
+    Person,
+)
 from shared.db import UnitOfWork, create_db_engine
 from shared.db.kit_tables import idempotency_keys, inbox, outbox
 from shared.db.unit_of_work import autocommit_engine
@@ -32,11 +38,14 @@ COMMUNITY = "150105001001"
 @contextmanager
 def statements(engine):
     """The SQL statements `engine` sends meanwhile (BEGIN and COMMIT are not statements
-    SQLAlchemy sends: in autocommit there are none; otherwise the driver sends them)."""
+    SQLAlchemy sends: in autocommit there are none; otherwise the driver sends them), with
+    whether each ran in autocommit. A claiming statement is prepared once per connection:
+    its `PREPARE` is not counted."""
     sent: list[tuple[str, bool]] = []
 
     def record(conn, _cursor, statement, _params, _context, _many):
-        sent.append((statement, conn.connection.dbapi_connection.autocommit))
+        if not statement.startswith("PREPARE"):
+            sent.append((statement, conn.connection.dbapi_connection.autocommit))
 
     engines = (engine, autocommit_engine(engine))
     for each in engines:
@@ -87,7 +96,7 @@ def test_an_untouched_unit_of_work_commits_its_claim_and_rows_in_one_autocommit_
             Follow.__table__, [{"subject": "iss-1", "account_id": "acc-1"}], skip_taken=True
         )
         assert uow.commit_first_time("notifications.test", "evt-1")
-    assert len(sent) == 1 and sent[0][0].lstrip().startswith("WITH")
+    assert len(sent) == 1 and sent[0][0].startswith("EXECUTE pavilion_claim_")
     assert sent[0][1] is True  # autocommit: no BEGIN, no COMMIT
     assert count(engine, InboxMessage, InboxMessage.id == "msg-one-statement") == 1
     assert count(engine, Follow) == 1
@@ -209,3 +218,35 @@ def test_a_report_on_warm_caches_is_one_statement_and_a_replay_adds_nothing(data
         assert count(engine, idempotency_keys, idempotency_keys.c.key == "key-one-statement") == 1
     finally:
         engine.dispose()
+
+
+def test_a_cached_table_written_by_a_prepared_claiming_statement_is_read_afresh(
+    notifications_db,
+):
+    engine = notifications_db
+    with UnitOfWork(engine) as uow:
+        # cached: acc-new has no contact details yet
+        assert PeopleRepository(uow.session).recipients(["acc-new"])["acc-new"].contact is None
+    with UnitOfWork(engine) as uow:
+        uow.insert_later(
+            Person.__table__,
+            [
+                {
+                    "account_id": "acc-new",
+                    "name": "新居民",
+                    "locale": "zh-CN",
+                    "timezone": "Asia/Shanghai",
+                    "phone": "13800000000",
+                    "email": None,
+                    "bot_url": None,
+                    "quiet_start": None,
+                    "quiet_end": None,
+                    "digest": "off",
+                    "updated_at": datetime.now(UTC),
+                }
+            ],
+        )
+        assert uow.commit_first_time("notifications.test", "evt-person")
+    with UnitOfWork(engine) as uow:
+        contact = PeopleRepository(uow.session).recipients(["acc-new"])["acc-new"].contact
+    assert contact is not None and contact.phone == "13800000000"
