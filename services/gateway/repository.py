@@ -77,8 +77,13 @@ class DirectoryRepository:
         for `NODE_CACHE_SECONDS`; a renamed or moved node shows within that time."""
         now = time.monotonic()
         cached = _node_cache.get(code)
-        if cached is not None and now - cached[0] < NODE_CACHE_SECONDS:
-            return cached[1]
+        if cached is not None:
+            if now - cached[0] < NODE_CACHE_SECONDS:
+                return cached[1]
+            # expired: this request reads it again while the others keep the old value for
+            # that moment, instead of every concurrent request reading it (and opening
+            # connections for it) at once
+            _node_cache[code] = (now, cached[1])
         node = self.session.get(Node, code)
         snapshot = NodeSnapshot.of(node) if node is not None else None
         _node_cache[code] = (now, snapshot)

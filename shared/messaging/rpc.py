@@ -28,6 +28,7 @@ from nameko.constants import (
 )
 from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
+from nameko.messaging import QueueConsumer
 from nameko.rpc import MethodProxy, ReplyListener, Responder, RpcConsumer, get_rpc_exchange
 from nameko.rpc import Rpc as NamekoRpc
 
@@ -170,8 +171,33 @@ class TimedServiceProxy:
                 events.pop(correlation_id, None)
 
 
+class _ReplyConsumer(QueueConsumer):
+    """Consumes RPC replies without acknowledgements, each handled where it arrives.
+
+    A reply is worth something only to the caller waiting in this process; acknowledging it
+    would cost a frame each way per call, and a green thread per reply would cost more than
+    handing the body to the waiting caller. A reply lost with the connection costs the caller
+    its deadline, as with any lost reply (`TimedServiceProxy`)."""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for consumer in consumers:
+            consumer.no_ack = True
+        return consumers
+
+    def handle_message(self, provider, body, message):
+        provider.handle_message(body, message)
+
+    def ack_message(self, message):
+        pass  # consumed with no_ack: nothing to acknowledge
+
+
+class _ReplyListener(ReplyListener):
+    queue_consumer = _ReplyConsumer()
+
+
 class TimedRpc(DependencyProvider):
-    rpc_reply_listener = ReplyListener()
+    rpc_reply_listener = _ReplyListener()
 
     def __init__(self, service: str):
         self.service = service
