@@ -156,9 +156,9 @@ class UnitOfWork:
     ) -> Envelope:
         """Record an event to be published once this transaction commits.
 
-        Its outbox row is written with the transaction's last statement (the idempotency key's
-        `INSERT`, see `remember_result`) or just before the commit, together with the other
-        events of the transaction (`insert_later`). A rollback drops it.
+        Its outbox row is written with the transaction's last statement (the claim's, see
+        `commit_claiming`) or just before the commit, together with the other events of the
+        transaction (`insert_later`). A rollback drops it.
         """
         assert self.session is not None
         envelope = CATALOGUE.envelope(

@@ -335,3 +335,30 @@ def test_enough_supporters_raise_an_issue_as_a_topic_by_themselves(containers, k
     raised = [t for t in topics if t["issue_id"] == issue["id"]]
     assert len(raised) == 1 and raised[0]["via"] == "supporters"
     handlers.deliberation.put_settings(kit, COMMUNITY, {}, SECRETARY)
+
+
+def test_two_first_settings_of_one_node_at_once_both_succeed(kit, monkeypatch):
+    """The first settings of a node, sent twice at once: the one that loses the insert sets
+    them again as an update instead of failing (it used to answer 500)."""
+    from services.issues.deliberation_repository import DeliberationRepository
+
+    node = "C-dl-race"
+    real = DeliberationRepository.settings
+    twin: list[dict] = []
+    raced: list[str] = []
+
+    def read_before_the_twin_committed(self, code):
+        if not raced:
+            raced.append(code)
+            twin.append(
+                handlers.deliberation.put_settings(kit, code, {"support_threshold": 7}, SECRETARY)
+            )
+            return None  # what this request read before its twin committed
+        return real(self, code)
+
+    monkeypatch.setattr(DeliberationRepository, "settings", read_before_the_twin_committed)
+    found = handlers.deliberation.put_settings(kit, node, {"support_threshold": 3}, SECRETARY)
+    assert twin[0]["support_threshold"] == 7
+    assert found["support_threshold"] == 3  # the later one wins, as with two updates
+    monkeypatch.setattr(DeliberationRepository, "settings", real)
+    assert handlers.deliberation.put_settings(kit, node, {}, SECRETARY)["support_threshold"] != 7

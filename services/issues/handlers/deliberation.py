@@ -8,6 +8,8 @@ import uuid
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.errors import ValidationFailed as Invalid
@@ -108,6 +110,9 @@ def get_settings(kit: KitHandle, node: str) -> dict:
         ).as_dict()
 
 
+SETTINGS_FIELDS = ("support_threshold", "procedure_categories", "meeting_types", "quorum")
+
+
 def put_settings(kit: KitHandle, node: str, payload: dict, viewer: dict) -> dict:
     """A street or community sets its threshold, important categories, meeting types and
     quorum; a field left out (or null) is inherited from the level above."""
@@ -119,17 +124,30 @@ def put_settings(kit: KitHandle, node: str, payload: dict, viewer: dict) -> dict
             f"Meeting types are among {', '.join(council.MEETING_TYPES)}.",
             {"meeting_types": sorted(unknown)},
         )
-    with kit.unit_of_work() as uow:
-        repo = DeliberationRepository(uow.session)
-        row = repo.settings(node) or DeliberationSettings(node=node)
-        for name in ("support_threshold", "procedure_categories", "meeting_types", "quorum"):
-            setattr(row, name, payload.get(name))
-        row.updated_at = utcnow()
-        repo.add(row)
-        uow.session.flush()
-        found = settings_for(IssueRepository(uow.session), repo, node).as_dict()
-        uow.commit()
-        return found
+    # two first settings of one node at once: the one that loses the insert sets them again
+    # as an update (the last one wins, as with any two updates)
+    for attempt in (1, 2):
+        try:
+            with kit.unit_of_work() as uow:
+                repo = DeliberationRepository(uow.session)
+                row = repo.settings(node) or DeliberationSettings(node=node)
+                for name in (
+                    "support_threshold",
+                    "procedure_categories",
+                    "meeting_types",
+                    "quorum",
+                ):
+                    setattr(row, name, payload.get(name))
+                row.updated_at = utcnow()
+                repo.add(row)
+                uow.session.flush()
+                found = settings_for(IssueRepository(uow.session), repo, node).as_dict()
+                uow.commit()
+                return found
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 # -- topics ---------------------------------------------------------------------------------
