@@ -31,6 +31,14 @@ class IssueReportedV1(EventData):
     kind = fields.String(load_default="problem", validate=validate.OneOf(KINDS))
     response_due_at = fields.AwareDateTime(allow_none=True, load_default=None)
     resolution_due_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    # optional, added so that messages name the category as residents read it
+    category_name = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "The category's name by locale (zh-CN, en), from the catalogue"},
+    )
 
 
 class IssueTransitionedV1(EventData):
@@ -158,6 +166,7 @@ def register(catalogue: Catalogue) -> None:
             "compound": "150105001001-C01",
             "building": None,
             "category": "heating",
+            "category_name": {"zh-CN": "供暖不热", "en": "Heating not warm"},
             "title": "暖气不热",
             "channel": "app",
             "reporter_id": "acc-1d2e",

@@ -41,3 +41,21 @@ def test_a_signup_is_confirmed_to_the_volunteer_in_local_time():
     assert title == "报名成功：交通引导"
     assert "2026年12月1日 07:10:00 – 2026年12月1日 08:00:00" in body and "展览馆西路" in body
     assert "at 展览馆西路" in messages.render(message.kind, message.params, "en")[1]
+
+
+def test_the_assignee_reads_the_category_by_its_name_in_their_language():
+    from services.notifications.templates import render
+
+    named = {
+        "issue_id": "iss-1",
+        "title": "暖气不热",
+        "category": "heating",
+        "category_name": {"zh-CN": "供暖不热", "en": "Heating not warm"},
+    }
+    assert "新的供暖不热诉求" in render("issue_assigned", named, locale="zh-CN")["body"]
+    assert "“Heating not warm” issue" in render("issue_assigned", named, locale="en")["body"]
+    # an event from before the name was sent, or a name in one language only
+    older = {key: value for key, value in named.items() if key != "category_name"}
+    assert "新的heating诉求" in render("issue_assigned", older, locale="zh-CN")["body"]
+    only_zh = {**named, "category_name": {"zh-CN": "供暖不热"}}
+    assert "“heating” issue" in render("issue_assigned", only_zh, locale="en")["body"]

@@ -154,6 +154,7 @@ def report_issue(kit: KitHandle, payload: dict, idempotency_key: str | None = No
                 "compound": issue.compound,
                 "building": issue.building,
                 "category": issue.category,
+                "category_name": category["name"],
                 "title": issue.title,
                 "channel": issue.channel,
                 "reporter_id": issue.reporter_id,

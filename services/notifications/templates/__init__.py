@@ -62,7 +62,14 @@ def render(
     """{"title", "body"} of a message for one reader on one channel."""
     source = parts(kind, locale if locale in LOCALES else DEFAULT_LOCALE)
     env = _environment(locale if locale in LOCALES else DEFAULT_LOCALE, timezone)
-    values = {"note": None, "place": None, "category": None, "score": None, **params}
+    values = {
+        "note": None,
+        "place": None,
+        "category": None,
+        "category_name": None,
+        "score": None,
+        **params,
+    }
     values.setdefault("status_zh", STATUS_ZH.get(params.get("to_status", ""), ""))
     values.setdefault("step_zh", STEP_ZH.get(params.get("step", ""), ""))
     values.setdefault("next_step_zh", STEP_ZH.get(params.get("next_step") or "", ""))

@@ -39,13 +39,15 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
     "issue_assigned": {
         "zh-CN": {
             "title": "新的居民诉求：{{ title }}",
-            "body": "您负责的网格收到一条新的{{ category or '' }}诉求，请及时响应。"
+            "body": "您负责的网格收到一条新的"
+            "{{ (category_name or {}).get('zh-CN') or category or '' }}诉求，请及时响应。"
             "编号 {{ issue_id }}。",
             "sms": "您有新的居民诉求「{{ title }}」，请及时响应。",
         },
         "en": {
             "title": "New issue: {{ title }}",
-            "body": "A new {{ category or '' }} issue reached you; please respond. "
+            "body": "A new “{{ (category_name or {}).get('en') or category or '' }}” "
+            "issue reached you; please respond. "
             "Reference {{ issue_id }}.",
         },
     },
