@@ -342,12 +342,21 @@ def defer_add(session: Session, instance: Any) -> None:
     for prop in mapper.column_attrs:
         column = prop.columns[0]
         value = getattr(instance, prop.key)
-        if value is None and column.default is not None and column.default.is_scalar:
-            value = column.default.arg
-        elif value is None and column.default is not None and column.default.is_callable:
-            value = column.default.arg(None)
+        if value is None and _has_default(column):
+            value = _default_of(column)
         row[column.key] = value
     defer_insert(session, mapper.local_table, [row])
+
+
+def _has_default(column) -> bool:
+    default = column.default
+    return default is not None and (default.is_scalar or default.is_callable)
+
+
+def _default_of(column) -> Any:
+    """A column's Python-side default value (SQLAlchemy wraps a callable to take a context)."""
+    default = column.default
+    return default.arg(None) if default.is_callable else default.arg
 
 
 def _insert(engine: Engine, table: Table, skip_taken: bool):
@@ -405,21 +414,30 @@ def _claiming_statement(
     table: Table, claim: dict[str, Any], later: dict[tuple[Table, bool], list[dict[str, Any]]]
 ) -> tuple[Any, dict[str, Any]]:
     claim_columns = tuple(claim)
-    groups = [
-        (held, skip_taken, tuple(rows[0]), rows)
-        for (held, skip_taken), rows in later.items()
-        if rows
-    ]
+    # a column left out of the rows takes its Python-side default, computed here (SQLAlchemy
+    # would leave it unset inside a common table expression)
+    groups = []
+    for (held, skip_taken), rows in later.items():
+        if rows:
+            given = tuple(rows[0])
+            defaulted = tuple(
+                column.key
+                for column in held.columns
+                if column.key not in given and _has_default(column)
+            )
+            groups.append((held, skip_taken, given + defaulted, rows))
     shape = (
         table.name,
         claim_columns,
         tuple((held.name, skip, columns, len(rows)) for held, skip, columns, rows in groups),
     )
     params = {f"c_{name}": claim[name] for name in claim_columns}
-    for group, (_held, _skip, columns, rows) in enumerate(groups):
+    for group, (held, _skip, columns, rows) in enumerate(groups):
         for number, row in enumerate(rows):
             for name in columns:
-                params[f"l{group}_{number}_{name}"] = row[name]
+                params[f"l{group}_{number}_{name}"] = (
+                    row[name] if name in row else _default_of(held.c[name])
+                )
     statement = _CLAIMING.get(shape)
     if statement is None:
         statement = _build_claiming(table, claim_columns, groups)
@@ -504,7 +522,7 @@ def _build_claiming(table: Table, claim_columns: tuple[str, ...], groups: list) 
             values = select(
                 *(_typed(held, c, f"l{group}_{number}_{c}") for c in columns)
             ).select_from(claim)
-            write = pg_insert(held).from_select(columns, values)
+            write = pg_insert(held).from_select(columns, values, include_defaults=False)
             if skip_taken:
                 write = write.on_conflict_do_nothing()
             statement = statement.add_cte(write.cte(f"later_{group}_{number}"))

@@ -250,3 +250,21 @@ def test_a_cached_table_written_by_a_prepared_claiming_statement_is_read_afresh(
     with UnitOfWork(engine) as uow:
         contact = PeopleRepository(uow.session).recipients(["acc-new"])["acc-new"].contact
     assert contact is not None and contact.phone == "13800000000"
+
+
+def test_a_column_left_out_of_a_recorded_row_takes_its_default(notifications_db):
+    engine = notifications_db
+    for attempt in range(2):  # the second time the statement's shape is known
+        account = f"acc-defaults-{attempt}"
+        with UnitOfWork(engine) as uow:
+            uow.insert_later(
+                Person.__table__, [{"account_id": account, "updated_at": datetime.now(UTC)}]
+            )
+            assert uow.commit_first_time("notifications.test", f"evt-defaults-{attempt}")
+        with engine.connect() as connection:
+            row = connection.execute(
+                select(Person.locale, Person.timezone, Person.digest, Person.name).where(
+                    Person.account_id == account
+                )
+            ).one()
+        assert tuple(row) == ("zh-CN", "Asia/Shanghai", "off", "")
