@@ -109,6 +109,7 @@ class UnknownEventType(ValueError):
 class Catalogue:
     def __init__(self) -> None:
         self._types: dict[tuple[str, int], EventType] = {}
+        self._latest: dict[str, EventType] = {}  # by name: the highest version registered
 
     def register(
         self,
@@ -124,6 +125,8 @@ class Catalogue:
             raise ValueError(f"{name} v{version} is registered twice")
         event_type = EventType(name, version, schema, description, example)
         self._types[key] = event_type
+        if name not in self._latest or self._latest[name].version < version:
+            self._latest[name] = event_type
         return event_type
 
     def __iter__(self):
@@ -133,10 +136,10 @@ class Catalogue:
         return sorted({name for name, _ in self._types})
 
     def latest(self, name: str) -> EventType:
-        versions = [t for (n, _), t in self._types.items() if n == name]
-        if not versions:
-            raise UnknownEventType(name)
-        return max(versions, key=lambda t: t.version)
+        try:
+            return self._latest[name]
+        except KeyError:
+            raise UnknownEventType(name) from None
 
     def get(self, name: str, version: int) -> EventType:
         try:

@@ -110,3 +110,16 @@ def test_a_consumer_refuses_an_unknown_type_or_a_broken_envelope():
         CATALOGUE.load({k: v for k, v in message.items() if k != "id"})
     with pytest.raises(ValidationError):
         CATALOGUE.load(["not", "an", "object"])
+
+
+def test_the_latest_version_is_the_highest_registered_in_any_order():
+    from shared.events.catalogue import Catalogue, EventData
+
+    catalogue = Catalogue()
+    for version in (2, 3, 1):
+        catalogue.register(
+            "tests.thing_happened", version, EventData, description="a test", example={}
+        )
+    assert catalogue.latest("tests.thing_happened").version == 3
+    with pytest.raises(UnknownEventType):
+        catalogue.latest("tests.never_registered")
