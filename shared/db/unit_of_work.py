@@ -4,6 +4,7 @@ the events it consumed (inbox) and the idempotency key it answers, all committed
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -115,24 +116,26 @@ class UnitOfWork:
         assert self.session is not None
         session = self.session
         if self.engine.dialect.name != "postgresql":
-            statement = sqlite_insert(table).values(**claim).on_conflict_do_nothing()
-            if session.execute(statement).rowcount != 1:
+            claimed = session.execute(_insert(self.engine, table, skip_taken=True).values(**claim))
+            if claimed.rowcount != 1:
                 session.rollback()
                 return False
             self.commit()
             return True
-        statement, params = _claiming_statement(table, claim, self._take_later())
+        claiming, params = _claiming_statement(
+            self.engine.dialect, table, claim, self._take_later()
+        )
         untouched = not session.in_transaction() and not (
             session.new or session.dirty or session.deleted
         )
         if untouched:
-            claimed = _execute_prepared(autocommit_engine(self.engine), statement, params)
+            claimed = claiming.execute_alone(autocommit_engine(self.engine), params)
             if claimed:
                 self._committed()
             else:
                 self._rolled_back()
             return bool(claimed)
-        if not session.execute(statement, params).scalar_one():
+        if not session.execute(claiming.statement, params).scalar_one():
             session.rollback()
             return False
         self.commit()
@@ -222,12 +225,9 @@ class UnitOfWork:
         """
         assert self.session is not None
         values = {"consumer": consumer, "event_id": event_id, "handled_at": utcnow()}
-        dialect = self.engine.dialect.name
-        statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(inbox).values(
-            **values
+        return (
+            self.session.execute(_insert(self.engine, inbox, True).values(**values)).rowcount == 1
         )
-        result = self.session.execute(statement.on_conflict_do_nothing())
-        return result.rowcount == 1
 
     # -- idempotency --------------------------------------------------------------------------
     def remembered_result(self, scope: str, key: str | None, request: Any) -> Any | None:
@@ -406,26 +406,22 @@ def autocommit_engine(engine: Engine) -> Engine:
 # statements of `commit_claiming`, by shape: the claim's table and columns, and for each table
 # of deferred rows its columns, row count and conflict handling. Building a statement and its
 # bind parameters costs more than executing it; its values are passed as parameters.
-_CLAIMING: dict[tuple, Any] = {}
+_CLAIMING: dict[tuple, _Claiming] = {}
 _CLAIMING_LIMIT = 512
 
 
 def _claiming_statement(
-    table: Table, claim: dict[str, Any], later: dict[tuple[Table, bool], list[dict[str, Any]]]
-) -> tuple[Any, dict[str, Any]]:
+    dialect: Any,
+    table: Table,
+    claim: dict[str, Any],
+    later: dict[tuple[Table, bool], list[dict[str, Any]]],
+) -> tuple[_Claiming, dict[str, Any]]:
     claim_columns = tuple(claim)
-    # a column left out of the rows takes its Python-side default, computed here (SQLAlchemy
-    # would leave it unset inside a common table expression)
     groups = []
     for (held, skip_taken), rows in later.items():
         if rows:
             given = tuple(rows[0])
-            defaulted = tuple(
-                column.key
-                for column in held.columns
-                if column.key not in given and _has_default(column)
-            )
-            groups.append((held, skip_taken, given + defaulted, rows))
+            groups.append((held, skip_taken, given + _defaulted(held, given), rows))
     shape = (
         table.name,
         claim_columns,
@@ -438,24 +434,35 @@ def _claiming_statement(
                 params[f"l{group}_{number}_{name}"] = (
                     row[name] if name in row else _default_of(held.c[name])
                 )
-    statement = _CLAIMING.get(shape)
-    if statement is None:
-        statement = _build_claiming(table, claim_columns, groups)
+    claiming = _CLAIMING.get(shape)
+    if claiming is None:
         if len(_CLAIMING) >= _CLAIMING_LIMIT:
             _CLAIMING.clear()
-            _PREPARED.clear()
-        _CLAIMING[shape] = statement
-    return statement, params
+        claiming = _CLAIMING[shape] = _Claiming(
+            _build_claiming(table, claim_columns, groups), dialect
+        )
+    return claiming, params
 
 
-class _Prepared:
-    """A claiming statement as a PostgreSQL prepared statement: parsed and planned once per
-    connection instead of on every call (for the intake's, about a third of PostgreSQL's
-    work), and executed without SQLAlchemy's per-call compilation of its parameters."""
+@functools.cache
+def _defaulted(table: Table, given: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns of `table` outside `given` that have a Python-side default: computed for
+    the rows here, since SQLAlchemy leaves them unset inside a common table expression."""
+    return tuple(
+        column.key for column in table.columns if column.key not in given and _has_default(column)
+    )
+
+
+class _Claiming:
+    """A claiming statement, and the same as a PostgreSQL prepared statement for the
+    autocommit path: parsed and planned once per connection instead of on every call (for the
+    intake's, about a third of PostgreSQL's work), and executed without SQLAlchemy's per-call
+    compilation of its parameters."""
 
     _numbers = itertools.count()
 
     def __init__(self, statement: Any, dialect: Any) -> None:
+        self.statement = statement
         compiled = statement.compile(dialect=dialect)
         self.names: list[str] = []
 
@@ -471,32 +478,24 @@ class _Prepared:
             for name in self.names
         ]
         self.name = f"pavilion_claim_{next(self._numbers)}"
-        self.execute = f"EXECUTE {self.name} ({', '.join(['%s'] * len(self.names))})"
+        self._execute = f"EXECUTE {self.name} ({', '.join(['%s'] * len(self.names))})"
 
-    def values(self, params: dict[str, Any]) -> tuple:
+    def _values(self, params: dict[str, Any]) -> tuple:
         return tuple(
             params[name] if process is None else process(params[name])
             for name, process in zip(self.names, self.processors, strict=True)
         )
 
-
-_PREPARED: dict[int, _Prepared] = {}  # by id() of a statement kept in _CLAIMING
-
-
-def _execute_prepared(engine: Engine, statement: Any, params: dict[str, Any]) -> int:
-    prepared = _PREPARED.get(id(statement))
-    if prepared is None or len(_PREPARED) > _CLAIMING_LIMIT:
-        if len(_PREPARED) > _CLAIMING_LIMIT:
-            _PREPARED.clear()
-        prepared = _PREPARED[id(statement)] = _Prepared(statement, engine.dialect)
-    with engine.connect() as connection:
-        known = connection.connection.info.setdefault(_PREPARED_ON_CONNECTION, set())
-        if prepared.name not in known:
-            connection.exec_driver_sql(f"PREPARE {prepared.name} AS {prepared.sql}")
-            known.add(prepared.name)
-        # the per-process read caches learn of the write from the statement's own text
-        note_statement(connection, prepared.sql)
-        return connection.exec_driver_sql(prepared.execute, prepared.values(params)).scalar_one()
+    def execute_alone(self, engine: Engine, params: dict[str, Any]) -> int:
+        """Run as a prepared statement on `engine` (autocommit); the number of claims made."""
+        with engine.connect() as connection:
+            known = connection.connection.info.setdefault(_PREPARED_ON_CONNECTION, set())
+            if self.name not in known:
+                connection.exec_driver_sql(f"PREPARE {self.name} AS {self.sql}")
+                known.add(self.name)
+            # the per-process read caches learn of the write from the statement's own text
+            note_statement(connection, self.sql)
+            return connection.exec_driver_sql(self._execute, self._values(params)).scalar_one()
 
 
 _PREPARED_ON_CONNECTION = "pavilion.prepared"  # names prepared on a pooled connection
