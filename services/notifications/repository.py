@@ -445,25 +445,6 @@ class PeopleRepository:
             person.name = name
         return person
 
-    def many(self, account_ids: list[str]) -> dict[str, Person]:
-        if not account_ids:
-            return {}
-        rows = self.session.scalars(select(Person).where(Person.account_id.in_(account_ids)))
-        return {person.account_id: person for person in rows}
-
-    def opt_outs(self, account_ids: list[str]) -> dict[str, set[tuple[str, str]]]:
-        found: dict[str, set[tuple[str, str]]] = {}
-        if not account_ids:
-            return found
-        rows = self.session.scalars(
-            select(Preference).where(
-                Preference.account_id.in_(account_ids), Preference.enabled.is_(False)
-            )
-        )
-        for row in rows:
-            found.setdefault(row.account_id, set()).add((row.category, row.channel))
-        return found
-
     def preferences(self, account_id: str) -> list[Preference]:
         return list(
             self.session.scalars(
@@ -512,8 +493,8 @@ class DeliveryRepository:
             query = query.with_for_update(skip_locked=True)
         return list(self.session.scalars(query))
 
-    def get(self, delivery_id: str) -> Delivery | None:
-        return self.session.get(Delivery, delivery_id)
+    def get(self, delivery_id: str, lock: bool = False) -> Delivery | None:
+        return self.session.get(Delivery, delivery_id, with_for_update=lock or None)
 
     def attempts(self, delivery_id: str) -> list[DeliveryAttempt]:
         return list(
@@ -605,9 +586,6 @@ class WebhookRepository:
                 .order_by(WebhookSubscription.created_at)
             )
         )
-
-    def all(self) -> list[WebhookSubscription]:
-        return list(self.session.scalars(select(WebhookSubscription)))
 
     def targets(self) -> tuple[WebhookTarget, ...]:
         """Every subscription as sending needs it, from the per-process cache: an event costs

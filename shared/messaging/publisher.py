@@ -138,7 +138,9 @@ class ConfirmedPublisher:
         connection, self._batch_conn, self._batch_chan = self._batch_conn, None, None
         if connection is not None:
             try:
-                connection.release()
+                # without network I/O: closing politely would wait, with no timeout, for a
+                # broker that may have gone silent, holding the batch lock meanwhile
+                connection.collect()
             except Exception:  # already broken
                 pass
 

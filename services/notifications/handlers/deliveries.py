@@ -103,7 +103,7 @@ def record_receipts(kit: KitHandle, receipts: list[dict]) -> dict:
     with kit.unit_of_work() as uow:
         repo = DeliveryRepository(uow.session)
         for receipt in receipts:
-            delivery = repo.get(receipt["delivery_id"])
+            delivery = repo.get(receipt["delivery_id"], lock=True)  # a repeat waits, then skips
             if delivery is not None and apply_report(
                 uow.session, delivery, receipt["delivered"], receipt.get("error"), "receipt", now
             ):

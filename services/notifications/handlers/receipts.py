@@ -62,12 +62,20 @@ def record_provider_reports(kit: KitHandle, provider: str, reports: list[dict]) 
         references = {r["biz_id"] for r in reports if not r.get("out_id")}
         found: dict[str, Delivery] = {}
         if out_ids:
-            query = select(Delivery).where(Delivery.id.in_(out_ids), Delivery.channel == "sms")
+            # locked: a report pushed twice at once is applied once (the second one waits,
+            # then finds the delivery no longer `sent`)
+            query = (
+                select(Delivery)
+                .where(Delivery.id.in_(out_ids), Delivery.channel == "sms")
+                .with_for_update()
+            )
             found.update((row.id, row) for row in session.scalars(query))
         by_reference: dict[str, Delivery] = {}
         if references:
-            query = select(Delivery).where(
-                Delivery.provider_reference.in_(references), Delivery.channel == "sms"
+            query = (
+                select(Delivery)
+                .where(Delivery.provider_reference.in_(references), Delivery.channel == "sms")
+                .with_for_update()
             )
             by_reference = {row.provider_reference: row for row in session.scalars(query)}
         ids = {row.id for row in found.values()} | {row.id for row in by_reference.values()}
