@@ -3,6 +3,8 @@ of a solved roster against the rules as they stand when it is saved."""
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from services.volunteers.domain.roster import Assignment
 from services.volunteers.domain.roster_runs import (
     MAX_ATTEMPTS,
@@ -100,3 +102,20 @@ def test_the_sign_up_window_binds_volunteers_not_staffs_roster():
     closed = terms("a", at(7), at(8), signup_closes_at=NOW - timedelta(days=1))
     kept, _ = recheck([proposal("li", "a")], {"a": closed}, {"li": Volunteer()}, NOW)
     assert [a.shift_id for a in kept] == ["a"]
+
+
+def test_a_crafted_cursor_whose_time_overflows_is_a_422_not_a_500():
+    from datetime import UTC, datetime
+
+    from services.volunteers.handlers.common import decode_cursor, encode_cursor
+    from shared.errors import ValidationFailed
+
+    def moment(text):
+        return datetime.fromisoformat(text).astimezone(UTC)
+
+    crafted = encode_cursor("0001-01-01T00:00:00+05:00", "run-1")
+    with pytest.raises(ValidationFailed) as refused:
+        decode_cursor(crafted, 2, moment)
+    assert refused.value.code == "invalid-cursor"
+    good = encode_cursor("2026-11-28T01:00:00+00:00", "run-1")
+    assert decode_cursor(good, 2, moment) == [datetime(2026, 11, 28, 1, tzinfo=UTC), "run-1"]

@@ -265,7 +265,7 @@ def list_activities(kit: KitHandle, node: str, query: dict) -> dict:
     """Activities in the communities under a node, by first day (then id), optionally only
     those running in a date range or of one kind; cursor pagination."""
     data = load(ActivityListInput(), query)
-    after = decode_cursor(data["cursor"], 2)
+    after = decode_cursor(data["cursor"], 2, date.fromisoformat)
     statement = select(Activity)
     if data["active_from"] is not None:
         statement = statement.where(Activity.last_day >= data["active_from"])
@@ -274,10 +274,7 @@ def list_activities(kit: KitHandle, node: str, query: dict) -> dict:
     if data["kind"] is not None:
         statement = statement.where(Activity.kind == data["kind"])
     if after is not None:
-        try:
-            first_day = date.fromisoformat(after[0])
-        except ValueError:
-            decode_cursor("", 2)  # the same 422 as any other foreign cursor
+        first_day = after[0]
         statement = statement.where(
             or_(
                 Activity.first_day > first_day,

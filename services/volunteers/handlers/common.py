@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from marshmallow import Schema, ValidationError
 
@@ -130,20 +132,21 @@ def encode_cursor(*parts: str) -> str:
     return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode()
 
 
-def decode_cursor(cursor: str | None, count: int) -> list[str] | None:
-    """The sort key in a cursor this API gave out; a clear 422 for anything else."""
+def decode_cursor(cursor: str | None, count: int, *parsers: Callable[[str], Any]) -> list | None:
+    """The sort key in a cursor this API gave out, each part read by its parser (`str` when
+    none is given); a clear 422 for anything else."""
     if cursor is None:
         return None
     try:
         parts = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
     except (ValueError, TypeError, UnicodeDecodeError):
         parts = None
-    if (
-        not isinstance(parts, list)
-        or len(parts) != count
-        or not all(isinstance(p, str) for p in parts)
-    ):
-        raise ValidationFailed(
-            "invalid-cursor", "The cursor is not one this API gave out.", {"cursor": ["unknown"]}
-        )
-    return parts
+    if isinstance(parts, list) and len(parts) == count and all(isinstance(p, str) for p in parts):
+        try:
+            read = [parse(part) for parse, part in zip(parsers, parts[: len(parsers)], strict=True)]
+            return read + parts[len(parsers) :]
+        except (ValueError, OverflowError, TypeError):
+            pass
+    raise ValidationFailed(
+        "invalid-cursor", "The cursor is not one this API gave out.", {"cursor": ["unknown"]}
+    )

@@ -198,13 +198,10 @@ def get_roster_run(kit: KitHandle, run_id: str) -> dict:
 def list_roster_runs(kit: KitHandle, node: str, query: dict) -> dict:
     """A node's roster runs, newest first, without their assignments; cursor pagination."""
     data = load(PageInput(), query)
-    after = decode_cursor(data["cursor"], 2)
-    key = None
-    if after is not None:
-        try:
-            key = (datetime.fromisoformat(after[0]).astimezone(UTC), after[1])
-        except ValueError:
-            decode_cursor("", 2)  # raises the same 422 as any other foreign cursor
+    after = decode_cursor(
+        data["cursor"], 2, lambda text: datetime.fromisoformat(text).astimezone(UTC)
+    )
+    key = tuple(after) if after is not None else None
     with kit.unit_of_work() as uow:
         page = RosterRunRepository(uow.session).of_node(node, data["limit"] + 1, key)
     more, page = len(page) > data["limit"], page[: data["limit"]]
@@ -419,9 +416,14 @@ def _solve(
 
     def renew() -> None:
         while not stop.wait(lease.total_seconds() / 3):
-            with kit.unit_of_work() as uow:
-                held = RosterRunRepository(uow.session).renew_lease(run_id, token, utcnow() + lease)
-                uow.commit()
+            try:
+                with kit.unit_of_work() as uow:
+                    repo = RosterRunRepository(uow.session)
+                    held = repo.renew_lease(run_id, token, utcnow() + lease)
+                    uow.commit()
+            except Exception as exc:  # a database blip must not throw the solve away
+                log.warning("roster.lease_renewal_failed", run_id=run_id, error=str(exc))
+                continue
             if not held:
                 return
 

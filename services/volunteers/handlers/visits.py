@@ -142,12 +142,7 @@ def list_households(kit: KitHandle, node: str, query: dict) -> dict:
     (`overdue=false`) or those with one need; cursor pagination."""
     data = load(HouseholdListInput(), query)
     day = data["today"] or datetime.now(ZONE).date()
-    after = decode_cursor(data["cursor"], 2)
-    if after is not None:
-        try:
-            after_key = (date.fromisoformat(after[0]), after[1])
-        except ValueError:
-            decode_cursor("", 2)  # the same 422 as any other foreign cursor
+    after = decode_cursor(data["cursor"], 2, date.fromisoformat)
     with kit.unit_of_work() as uow:
         repo = ShiftRepository(uow.session)
         if repo.node(node) is None:
@@ -165,7 +160,7 @@ def list_households(kit: KitHandle, node: str, query: dict) -> dict:
     if data["overdue"] is not None:
         report = [c for c in report if c.overdue == data["overdue"]]
     if after is not None:
-        report = [c for c in report if (c.due_on, c.household.id) > after_key]
+        report = [c for c in report if (c.due_on, c.household.id) > tuple(after)]
     page = report[: data["limit"]]
     more = len(report) > data["limit"]
     last = page[-1] if page else None
