@@ -131,12 +131,7 @@ def put_settings(kit: KitHandle, node: str, payload: dict, viewer: dict) -> dict
             with kit.unit_of_work() as uow:
                 repo = DeliberationRepository(uow.session)
                 row = repo.settings(node) or DeliberationSettings(node=node)
-                for name in (
-                    "support_threshold",
-                    "procedure_categories",
-                    "meeting_types",
-                    "quorum",
-                ):
+                for name in SETTINGS_FIELDS:
                     setattr(row, name, payload.get(name))
                 row.updated_at = utcnow()
                 repo.add(row)
