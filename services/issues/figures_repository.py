@@ -28,6 +28,7 @@ from sqlalchemy import (
     func,
     select,
     table,
+    tuple_,
     update,
     values,
 )
@@ -36,6 +37,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.calendar import load_calendar
 from shared.db import aware, utcnow
+from shared.db.unit_of_work import insert_skipping_taken
 
 from .domain import figures_rollup as rollup
 from .repository import Base, DirectoryNode, Issue
@@ -166,22 +168,14 @@ def fold(session: Session, limit: int = FOLD_BATCH) -> int:
     if not deltas:
         return 0
     grouped: dict[tuple[str, str], dict] = defaultdict(dict)
-    above: dict[str, list[str]] = {}
+    ancestors = _ancestors(session, {delta.community for delta in deltas})
     for delta in deltas:
         _apply_counts(grouped[(delta.community, delta.month)], delta)
         _apply_histograms(grouped[(delta.community, delta.month)], delta)
-        if delta.community not in above:
-            node = session.get(DirectoryNode, delta.community)
-            above[delta.community] = list(node.ancestors or []) if node else []
-        for ancestor in above[delta.community]:
+        for ancestor in ancestors.get(delta.community, ()):
             _apply_histograms(grouped[(ancestor, delta.month)], delta)
-    for (node, month), change in sorted(grouped.items()):
-        row = session.get(IssueMonthFigures, (node, month), with_for_update=True)
-        if row is None:
-            row = IssueMonthFigures(node=node, month=month, respond_hist={}, resolve_hist={})
-            for name in rollup.FIELDS:
-                setattr(row, name, 0)
-            session.add(row)
+    for node_month, row in _locked_rows(session, sorted(grouped)).items():
+        change = grouped[node_month]
         for name in rollup.FIELDS:
             setattr(row, name, getattr(row, name) + change.get(name, 0))
         for key in ("respond_hist", "resolve_hist"):
@@ -191,6 +185,38 @@ def fold(session: Session, limit: int = FOLD_BATCH) -> int:
             setattr(row, key, {b: c for b, c in merged.items() if c})
     session.execute(delete(FigureDelta).where(FigureDelta.id.in_([d.id for d in deltas])))
     return len(deltas)
+
+
+def _ancestors(session: Session, communities: set[str]) -> dict[str, list[str]]:
+    """The ancestors of each of `communities`, in one query."""
+    found = session.execute(
+        select(DirectoryNode.code, DirectoryNode.ancestors).where(
+            DirectoryNode.code.in_(sorted(communities))
+        )
+    )
+    return {code: list(ancestors or []) for code, ancestors in found}
+
+
+def _locked_rows(
+    session: Session, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], IssueMonthFigures]:
+    """The rollup rows of `keys` (node, month), created when missing and locked in key order.
+    Missing rows are inserted skipping any that another replica's fold inserted meanwhile,
+    so two folds never fail on the same new month, and the ordered locks keep them from
+    deadlocking."""
+    empty = {name: 0 for name in rollup.FIELDS} | {"respond_hist": {}, "resolve_hist": {}}
+    session.execute(
+        insert_skipping_taken(session.get_bind(), IssueMonthFigures.__table__),
+        [{"node": node, "month": month, **empty} for node, month in keys],
+    )
+    query = (
+        select(IssueMonthFigures)
+        .where(tuple_(IssueMonthFigures.node, IssueMonthFigures.month).in_(keys))
+        .order_by(IssueMonthFigures.node, IssueMonthFigures.month)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return {(row.node, row.month): row for row in session.scalars(query)}
 
 
 def month_figures(

@@ -360,9 +360,13 @@ def _default_of(column) -> Any:
 
 
 def _insert(engine: Engine, table: Table, skip_taken: bool):
-    if not skip_taken:
-        return insert(table)
-    dialect = engine.dialect.name
+    return insert_skipping_taken(engine, table) if skip_taken else insert(table)
+
+
+def insert_skipping_taken(bind, table: Table):
+    """An INSERT into `table` that skips rows whose key is taken (ON CONFLICT DO NOTHING), on
+    PostgreSQL and SQLite alike; `bind` is an engine or a connection."""
+    dialect = bind.dialect.name
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing()
 
 

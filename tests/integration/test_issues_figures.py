@@ -5,15 +5,16 @@ and a rebuild from scratch gives the same rollup as the changes recorded one by 
 from __future__ import annotations
 
 import random
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 
 from services.issues import handlers
 from services.issues.domain import figures_rollup as rollup
 from services.issues.domain import rates
-from services.issues.figures_repository import IssueMonthFigures, rebuild
+from services.issues.figures_repository import FigureDelta, IssueMonthFigures, fold, rebuild
 from services.issues.repository import DirectoryNode, Issue, IssueRepository
 from shared.calendar import load_calendar
 from shared.db import create_db_engine
@@ -185,3 +186,41 @@ def test_a_rebuild_from_scratch_gives_the_rollup_the_recorded_changes_built(kit)
         assert counts[:7] == rebuilt[0][:7], key
         assert counts[7] <= rebuilt[0][7] and counts[8] <= rebuilt[0][8], key
         assert respond == rebuilt[1] and resolve == rebuilt[2], key
+
+
+def test_two_replicas_folding_at_once_share_a_new_month(kit):
+    """Two folds (as two replicas' timers would) take different changes of one community in
+    a month that has no rollup row yet: neither fails on the new row, none is lost."""
+    handlers.fold_figures(kit)
+    month, reported = "2031-03", [1] + [0] * (len(rollup.FIELDS) - 1)
+    with kit.unit_of_work() as uow:
+        for _ in range(4):
+            uow.session.add(FigureDelta(community=COMMUNITIES[0], month=month, counts=reported))
+        uow.commit()
+    first, second = kit.unit_of_work(), kit.unit_of_work()
+    failures: list[BaseException] = []
+
+    def fold_the_rest() -> None:
+        try:
+            with second:
+                assert fold(second.session) == 2  # the two the first fold has not locked
+                second.commit()
+        except BaseException as error:  # reported by the assertion below
+            failures.append(error)
+
+    with first:
+        assert fold(first.session, limit=2) == 2
+        other = threading.Thread(target=fold_the_rest)
+        other.start()
+        other.join(0.5)  # it waits on the first fold's new rows while that is open
+        first.commit()
+    other.join(10)
+    assert not other.is_alive() and failures == []
+    with kit.unit_of_work() as uow:
+        rows = uow.session.scalars(
+            select(IssueMonthFigures).where(IssueMonthFigures.month == month)
+        )
+        found = {row.node: row.reported for row in rows}
+        uow.session.execute(delete(IssueMonthFigures).where(IssueMonthFigures.month == month))
+        uow.commit()
+    assert found == {COMMUNITIES[0]: 4, STREET: 0, "D-fig": 0}
