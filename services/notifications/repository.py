@@ -147,6 +147,8 @@ class Delivery(Base):
         UniqueConstraint("event_id", "recipient_id", "channel", name="uq_delivery_once"),
         Index("ix_deliveries_due", "state", "next_attempt_at"),
         Index("ix_deliveries_message", "message_id"),
+        # provider reports without our id name the provider's (`receipts`)
+        Index("ix_deliveries_provider_reference", "provider_reference"),
     )
 
 

@@ -357,6 +357,7 @@ def test_a_signed_provider_report_marks_the_sms_delivered_and_a_replay_is_refuse
         "failed": 0,
         "unchanged": 0,
         "unknown": ["not-ours-1"],
+        "early": [],
     }
     delivery = embedded.get(f"/v1/notifications/deliveries/{sms['id']}", headers=ops).json()
     assert delivery["state"] == "delivered"

@@ -529,6 +529,7 @@ def test_a_providers_pushed_reports_mark_its_sms_delivered_or_failed_once(kit):
         "failed": 1,
         "unchanged": 0,
         "unknown": ["no-such-message", "another-id"],
+        "early": [],
     }
     assert again == {**first, "delivered": 0, "failed": 0, "unchanged": 2}
     assert sms_of(kit, good_event.id).state == "delivered"
@@ -536,6 +537,31 @@ def test_a_providers_pushed_reports_mark_its_sms_delivered_or_failed_once(kit):
     assert failed["state"] == "failed" and failed["last_error"] == "MK:0001 停机"
     outcomes = [(row["provider"], row["outcome"]) for row in failed["log"]]
     assert outcomes == [("sms-primary", "sent"), ("receipt:sms-primary", "failed")]
+
+
+def test_a_report_that_overtakes_its_send_is_kept_for_the_providers_next_push(kit):
+    """The provider has the SMS and pushes its report before the send's answer is recorded
+    (the delivery is still `sending`): the report is `early`, changes nothing, and the same
+    push once the send is recorded applies it."""
+    a_volunteer_with_a_phone(kit)
+    event = shift_assigned(kit)
+    run_until_settled(kit, Registry.fakes())
+    sent = sms_of(kit, event.id)
+    with kit.unit_of_work() as uow:  # as it was while the provider answered the send
+        uow.session.get(Delivery, sent.id).state = "sending"
+        uow.commit()
+    report = [{"biz_id": sent.provider_reference, "out_id": sent.id, "success": True}]
+
+    early = receipts.record_provider_reports(kit, "sms-primary", report)
+
+    assert early["early"] == [sent.provider_reference] and early["delivered"] == 0
+    assert sms_of(kit, event.id).state == "sending"
+    with kit.unit_of_work() as uow:  # the send's answer is recorded
+        uow.session.get(Delivery, sent.id).state = "sent"
+        uow.commit()
+    again = receipts.record_provider_reports(kit, "sms-primary", report)
+    assert again["delivered"] == 1 and again["early"] == []
+    assert sms_of(kit, event.id).state == "delivered"
 
 
 def test_a_report_from_a_provider_that_did_not_send_the_sms_changes_nothing(kit):

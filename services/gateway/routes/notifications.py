@@ -308,7 +308,10 @@ class NotificationRoutes:
             raise Unauthenticated(refusal, _REFUSALS[refusal])
         reports = _read_reports(raw)
         recorded = self.notifications.record_provider_receipts(provider, reports)
-        return 200, SmsReportsView().dump({"code": 0, "msg": "成功", **recorded})
+        # a non-zero code makes the provider push the batch again later: reports that
+        # overtook their send must not be lost (the others are recorded once either way)
+        answer = {"code": 0, "msg": "成功"} if not recorded["early"] else _PUSH_AGAIN
+        return 200, SmsReportsView().dump({**answer, **recorded})
 
     @route("GET", "/v1/notifications/messages/<string:message_id>/deliveries")
     def message_log(self, request, message_id):
@@ -390,6 +393,9 @@ class NotificationRoutes:
         self._require(request, ANNOUNCERS | OPS_ROLES, "read announcements")
         found = self.notifications.show_broadcast(announcement_id)
         return 200, AnnouncementView().dump(found)
+
+
+_PUSH_AGAIN = {"code": 1, "msg": "部分回执早于发送记录，请稍后重推 (some reports came early)"}
 
 
 def _read_reports(raw: bytes) -> list[dict]:

@@ -238,11 +238,20 @@ class SmsReportBody(Schema):
 
 
 class SmsReportsView(Schema):
-    code = fields.Integer(metadata={"description": "0: received (what the provider expects)"})
+    code = fields.Integer(
+        metadata={
+            "description": "0: received (what the provider expects); 1: push the batch "
+            "again later (some reports overtook their send, see `early`)"
+        }
+    )
     msg = fields.String()
     delivered = fields.Integer()
     failed = fields.Integer()
     unchanged = fields.Integer(metadata={"description": "Reports already recorded"})
     unknown = fields.List(
         fields.String(), metadata={"description": "biz_ids of no SMS this provider sent us"}
+    )
+    early = fields.List(
+        fields.String(),
+        metadata={"description": "biz_ids of SMS whose send is still being recorded"},
     )

@@ -53,9 +53,13 @@ def record_provider_reports(kit: KitHandle, provider: str, reports: list[dict]) 
     the Aliyun SmsReport shape: `biz_id` (the provider's message id, our delivery's
     `provider_reference`), optional `out_id` (our delivery id, sent as `OutId`), `success`,
     `err_code`, `err_msg`, `report_time`. A report counts only for an SMS this provider sent
-    with that `biz_id`; others are listed back as `unknown` without failing the batch."""
+    with that `biz_id`; others are listed back as `unknown` without failing the batch.
+
+    A report can overtake the send it is about: the provider has the SMS, our delivery is
+    still `sending` until the send's answer is recorded. Such reports are listed as `early`
+    and applied by none; the caller asks the provider to push them again later."""
     now = utcnow()
-    result: dict = {"delivered": 0, "failed": 0, "unchanged": 0, "unknown": []}
+    result: dict = {"delivered": 0, "failed": 0, "unchanged": 0, "unknown": [], "early": []}
     with kit.unit_of_work() as uow:
         session = uow.session
         out_ids = {r["out_id"] for r in reports if r.get("out_id")}
@@ -90,6 +94,9 @@ def record_provider_reports(kit: KitHandle, provider: str, reports: list[dict]) 
         for report in reports:
             out_id = report.get("out_id")
             delivery = found.get(out_id) if out_id else by_reference.get(report["biz_id"])
+            if delivery is not None and delivery.state == "sending":
+                result["early"].append(report["biz_id"])
+                continue
             if (
                 delivery is None
                 or delivery.provider_reference != report["biz_id"]
