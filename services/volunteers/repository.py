@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -328,6 +330,16 @@ class ShiftRepository:
         return self.session.scalars(
             select(Signup).where(Signup.shift_id == shift_id, Signup.volunteer_id == volunteer_id)
         ).first()
+
+    def signups_of_pairs(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Signup]:
+        """The sign-ups of the given (shift, volunteer) pairs that exist, in one query."""
+        wanted = sorted(set(pairs))
+        if not wanted:
+            return {}
+        found = self.session.scalars(
+            select(Signup).where(tuple_(Signup.shift_id, Signup.volunteer_id).in_(wanted))
+        )
+        return {(signup.shift_id, signup.volunteer_id): signup for signup in found}
 
     def signup(self, signup_id: str, *, for_update: bool = False) -> Signup | None:
         query = select(Signup).where(Signup.id == signup_id)

@@ -480,9 +480,11 @@ def _save(uow, run_id: str, token: str, result: RosterResult, counts: dict) -> b
     now = utcnow()
     kept, dropped = recheck(result.assignments, terms, people, now, _refused(uow, shift_ids))
     assignments = []
+    # earlier sign-ups of the same pairs (declined ones were refused above), read at once
+    earlier = repo.signups_of_pairs((a.shift_id, a.volunteer_id) for a in kept)
     for assignment in kept:
         shift = live[assignment.shift_id]
-        signup = repo.signup_of(shift.id, assignment.volunteer_id)
+        signup = earlier.get((shift.id, assignment.volunteer_id))
         if signup is None:
             signup = Signup(
                 id=f"sig-{uuid.uuid4().hex[:16]}",
@@ -494,7 +496,6 @@ def _save(uow, run_id: str, token: str, result: RosterResult, counts: dict) -> b
             repo.add(signup)
         signup.status, signup.updated_at = "proposed", now
         signup.reasons, signup.decided_by = list(assignment.reasons), run.requested_by
-        uow.session.flush()
         uow.publish(
             "volunteers.shift_assigned",
             {
