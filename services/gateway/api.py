@@ -55,6 +55,11 @@ def json_response(status: int, body: Any, headers: dict | None = None) -> Respon
     )
 
 
+def retry_after(status: int) -> dict | None:
+    """Headers telling a client when to try again: a 503 (a service not answering) is brief."""
+    return {"Retry-After": "5"} if status == 503 else None
+
+
 def problem_response(
     request: Request, status: int, code: str, title: dict, detail: str, fields: dict | None = None
 ) -> Response:
@@ -71,9 +76,11 @@ def problem_response(
     correlation_id = getattr(request, "correlation_id", None)
     if correlation_id:
         body["correlation_id"] = correlation_id
-    headers = {"Retry-After": "5"} if status == 503 else None
     return Response(
-        json.dumps(body, ensure_ascii=False), status=status, headers=headers, mimetype=PROBLEM_TYPE
+        json.dumps(body, ensure_ascii=False),
+        status=status,
+        headers=retry_after(status),
+        mimetype=PROBLEM_TYPE,
     )
 
 

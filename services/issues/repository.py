@@ -290,13 +290,6 @@ class IssueRepository:
         elif alarm.fired_at is None:
             alarm.due_at = due_at
 
-    def add_alarms(self, issue_id: str, due: dict[str, datetime]) -> None:
-        """The first alarms of a new issue, by kind (it has none yet: nothing to look up)."""
-        self.session.add_all(
-            SlaAlarm(issue_id=issue_id, kind=kind, due_at=at, fired_at=None)
-            for kind, at in due.items()
-        )
-
     def cancel_alarms(self, issue_id: str, kinds: tuple[str, ...]) -> None:
         self.session.execute(
             delete(SlaAlarm).where(

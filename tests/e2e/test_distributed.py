@@ -12,7 +12,15 @@ import eventlet.patcher
 import psycopg2
 
 from tests.support.processes import wait_until
-from tests.support.scenario import GRID_1, GRID_2, grid_worker, report, resident, wait_for_routing
+from tests.support.scenario import (
+    GRID_1,
+    GRID_2,
+    ZHANLANGUAN,
+    grid_worker,
+    report,
+    resident,
+    wait_for_routing,
+)
 
 threading = eventlet.patcher.original("threading")
 
@@ -150,3 +158,51 @@ def test_a_dead_letter_is_kept_and_replays_once_the_fault_is_fixed(distributed):
     _expect_exactly_once(distributed, grid_worker(distributed), [issue_id], timeout=30)
     remaining = distributed.cli("dead-letters", "list", "--service", "notifications").stdout
     assert parked_id not in remaining
+
+
+def test_a_stopped_service_is_a_503_and_its_requests_never_run_later(distributed):
+    """With the issues service down, a report is a 503 problem (v1) or a 503 Open311 error,
+    both with Retry-After, within the RPC deadline; once the service is back, the refused
+    requests have not been carried out behind the caller's back."""
+    wait_for_routing(distributed)
+    headers = resident(distributed, "服务停机时的居民")
+    title = f"stale {uuid.uuid4().hex[:8]}"
+    distributed.kill("issues", signal.SIGTERM)
+    try:
+        started = time.monotonic()
+        refused = report(distributed, headers, title, grid=GRID_1)
+        waited = time.monotonic() - started
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["Content-Type"].startswith("application/problem+json")
+        assert refused.json()["code"] in ("service-unavailable", "service-timeout")
+        assert refused.headers["Retry-After"] == "5"
+        assert waited < 15  # the deadline is 5 s in tests: an answer, not a hang
+        token = headers["Authorization"].removeprefix("Bearer ")
+        open311 = distributed.post(
+            "/open311/v2/requests.json",
+            data={
+                "api_key": token,
+                "jurisdiction_id": ZHANLANGUAN,
+                "service_code": "heating",
+                "description": title,
+            },
+        )
+        assert open311.status_code == 503, open311.text
+        assert open311.json()[0]["code"] == 503 and open311.headers["Retry-After"] == "5"
+    finally:
+        distributed.spawn("issues", "run", "issues")
+    wait_until(
+        lambda: report(distributed, headers, "back again", grid=GRID_1).status_code == 201,
+        60,
+        interval=1,
+        message="the issues service back",
+    )
+    connection = psycopg2.connect(distributed.database_urls["issues"])
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM issues WHERE title = %s OR description = %s", (title, title)
+            )
+            assert cursor.fetchone()[0] == 0
+    finally:
+        connection.close()

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Request
 from shared.errors import NotFound, PavilionError, ValidationFailed
 
 from .. import access
-from ..api import json_response, read_json, read_query, route
+from ..api import json_response, read_json, read_query, retry_after, route
 from ..openapi import Operation
 from ..schemas.open311 import (
     JurisdictionQuery,
@@ -178,7 +178,7 @@ def open311_errors(handler):
             ] or [{"code": exc.status, "description": exc.detail}]
             for error in errors:
                 error["pavilion_code"] = exc.code
-            return json_response(exc.status, errors)
+            return json_response(exc.status, errors, retry_after(exc.status))
 
     return answer
 
