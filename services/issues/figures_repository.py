@@ -279,14 +279,25 @@ _ISSUES = table(
 
 
 _NODES = table("directory_nodes", column("code", String), column("ancestors", JSON))
+# and the rollup's own tables as its first migration made them (a later column must not
+# break that migration's rebuild)
+_ROLLUP = table(
+    "issue_month_figures",
+    column("node", String),
+    column("month", String),
+    *(column(name, Integer) for name in rollup.FIELDS),
+    column("respond_hist", HISTOGRAM),
+    column("resolve_hist", HISTOGRAM),
+)
+_DELTAS = table("issue_figure_deltas", column("id", Integer))
 
 
 def rebuild(connection: Connection, zone: str, batch: int = 5000) -> int:
     """Recompute every issue's contribution and the whole rollup from the issues themselves
     (after a bulk load, by the migration that introduced it, or to repair); returns how many
     issues it read."""
-    connection.execute(delete(IssueMonthFigures.__table__))
-    connection.execute(delete(FigureDelta.__table__))
+    connection.execute(delete(_ROLLUP))
+    connection.execute(delete(_DELTAS))
     now, done, last = utcnow(), 0, ""
     totals: dict[tuple[str, str], dict] = defaultdict(dict)
     above = {
@@ -320,7 +331,7 @@ def rebuild(connection: Connection, zone: str, batch: int = 5000) -> int:
         done, last = done + len(rows), rows[-1].id
     if totals:
         connection.execute(
-            IssueMonthFigures.__table__.insert(),
+            _ROLLUP.insert(),
             [
                 {
                     "node": node,
