@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from .identity import NAME_MAX
+
 # from the top of the tree down; a child is always of a later kind than its parent
 KINDS = ("city", "district", "street", "community", "grid", "compound", "building")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -66,6 +68,8 @@ def parse_directory(text: str, roles: frozenset[str]) -> Directory:
             holder = RoleHolder(str(entry.get("name", "")).strip(), str(entry.get("role")), node)
             if not holder.name:
                 raise DirectoryError(f"{key}: an entry has no name")
+            if len(holder.name) > NAME_MAX:
+                raise DirectoryError(f"{key}: {holder.name[:20]}… is over {NAME_MAX} characters")
             if holder.role not in roles:
                 raise DirectoryError(f"{key}: unknown role {holder.role!r} for {holder.name}")
             if holder.node not in seen:

@@ -11,7 +11,7 @@ from shared.db import UnitOfWork, utcnow
 from shared.errors import NotFound, ValidationFailed
 
 from .directory import Directory, DirectoryNode, parse_directory
-from .identity import ROLES, Principal, mint_token
+from .identity import NAME_MAX, ROLES, Principal, mint_token
 from .repository import Account, DirectoryRepository, Node
 
 
@@ -68,6 +68,13 @@ def ensure_account(uow: UnitOfWork, name: str, role: str, scope: str) -> tuple[A
     services learn who can be routed to (staff) and who can be reached (everyone)."""
     if role not in ROLES:
         raise ValidationFailed("unknown-role", f"Unknown role {role!r}.", {"role": sorted(ROLES)})
+    if not name.strip() or len(name) > NAME_MAX:
+        # the name is shown to others and signs what the account does (a partner's referrals)
+        raise ValidationFailed(
+            "invalid-name",
+            f"A person's name is 1 to {NAME_MAX} characters, not blank.",
+            {"name": [f"1 to {NAME_MAX} characters, not blank"]},
+        )
     repo = DirectoryRepository(uow.session)
     node = repo.node(scope)
     if node is None:

@@ -18,6 +18,8 @@ STAFF_ROLES = frozenset(
 # residents' representatives (居民代表) and partner organisations (共建单位) take part in the
 # council; ops run the platform
 ROLES = STAFF_ROLES | {"resident", "resident_representative", "volunteer", "partner", "ops"}
+# the longest name of a person (`Account.name`; also a partner's name on its referrals)
+NAME_MAX = 120
 ISSUER = "pavilion"
 TOKEN_LIFETIME = timedelta(days=90)
 

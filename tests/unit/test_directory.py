@@ -68,6 +68,12 @@ def test_a_scope_covers_its_subtree_only():
             "root: {code: A, name: a, kind: city}\npeople: [{name: x, role: ops, node: Z}]",
             "unknown node",
         ),
+        (
+            "root: {code: A, name: a, kind: city}\npeople: [{name: "
+            + "x" * 121
+            + ", role: ops, node: A}]",
+            "over 120 characters",
+        ),
     ],
 )
 def test_a_broken_directory_file_is_refused_with_the_reason(text, message):
