@@ -187,27 +187,20 @@ def send(
                 continue
             due = quiet.hold_until(_quiet_hours(person), now, critical=rule.critical)
             delivery_rows.append(
-                {
-                    "id": new_id("dlv"),
-                    "event_id": event_id,
-                    "event_type": event_type,
-                    "recipient_id": recipient,
-                    "channel": channel,
-                    "address": _address(person, channel),
-                    "kind": rule.kind,
-                    "params": params,
-                    "subject": subject,
-                    "message_id": message_id,
-                    "critical": rule.critical,
-                    "state": "queued",
-                    "provider_index": 0,
-                    "attempts": 0,
-                    "next_attempt_at": due,
-                    "provider_reference": None,
-                    "last_error": None,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                delivery_row(
+                    event_id,
+                    event_type,
+                    recipient,
+                    channel,
+                    _address(person, channel),
+                    rule.kind,
+                    params,
+                    subject=subject,
+                    message_id=message_id,
+                    critical=rule.critical,
+                    due=due,
+                    now=now,
+                )
             )
     # Core inserts, with the unit of work's last statement: none of the ORM's bookkeeping
     defer_insert(session, InboxMessage.__table__, inbox_rows)
@@ -311,32 +304,64 @@ def _webhooks(session: Session, event: Envelope, now: datetime) -> int:
     """A signed call to every subscription whose scope covers the event's community (the
     subscriptions and the directory are read from the per-process caches)."""
     directory = DirectoryCopy(session)
-    count = 0
+    rows: list[dict] = []
     for subscription in WebhookRepository(session).targets():
         if event.type not in subscription.event_types:
             continue
         if not _covers(directory, subscription.scope, event.community):
             continue
-        session.add(
-            Delivery(
-                id=new_id("dlv"),
-                event_id=event.id,
-                event_type=event.type,
-                recipient_id=subscription.id,
-                channel="webhook",
-                address=subscription.url,
-                kind="webhook",
-                params={"event": jsonable(event.to_message())},
+        rows.append(
+            delivery_row(
+                event.id,
+                event.type,
+                subscription.id,
+                "webhook",
+                subscription.url,
+                "webhook",
+                {"event": jsonable(event.to_message())},
                 subject=event.subject,
-                message_id=None,
-                critical=False,
-                state="queued",
-                provider_index=0,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-                updated_at=now,
+                due=now,
+                now=now,
             )
         )
-        count += 1
-    return count
+    defer_insert(session, Delivery.__table__, rows)
+    return len(rows)
+
+
+def delivery_row(
+    event_id: str,
+    event_type: str,
+    recipient_id: str,
+    channel: str,
+    address: str,
+    kind: str,
+    params: dict,
+    *,
+    subject: str | None,
+    due: datetime,
+    now: datetime,
+    message_id: str | None = None,
+    critical: bool = False,
+) -> dict:
+    """A new queued delivery, as a row for `defer_insert` (no ORM bookkeeping)."""
+    return {
+        "id": new_id("dlv"),
+        "event_id": event_id,
+        "event_type": event_type,
+        "recipient_id": recipient_id,
+        "channel": channel,
+        "address": address,
+        "kind": kind,
+        "params": params,
+        "subject": subject,
+        "message_id": message_id,
+        "critical": critical,
+        "state": "queued",
+        "provider_index": 0,
+        "attempts": 0,
+        "next_attempt_at": due,
+        "provider_reference": None,
+        "last_error": None,
+        "created_at": now,
+        "updated_at": now,
+    }
