@@ -11,12 +11,12 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 import requests
 
-from services.notifications.channels.sms import (
+from services.notifications.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from shared.sms_callbacks import (
     REPORT_SIGNATURE_HEADER,
     REPORT_TIMESTAMP_HEADER,
     report_signature,
 )
-from services.notifications.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from tests.support.processes import start_embedded, wait_until
 from tests.support.scenario import (
     GRID_1,

@@ -9,7 +9,7 @@ import re
 
 from marshmallow import ValidationError
 
-from services.notifications.channels import sms
+from shared import sms_callbacks
 from shared.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 
 from .. import access
@@ -51,12 +51,12 @@ MAX_REPORTS = 1000
 _REFUSALS = {
     "callback-not-configured": "Delivery reports are not accepted from this provider "
     "(no callback secret is configured).",
-    "signature-missing": f"Sign the body: {sms.REPORT_TIMESTAMP_HEADER} and "
-    f"{sms.REPORT_SIGNATURE_HEADER} are required.",
-    "timestamp-invalid": f"{sms.REPORT_TIMESTAMP_HEADER} must be Unix seconds.",
-    "timestamp-out-of-range": f"{sms.REPORT_TIMESTAMP_HEADER} is too far from our clock "
+    "signature-missing": f"Sign the body: {sms_callbacks.REPORT_TIMESTAMP_HEADER} and "
+    f"{sms_callbacks.REPORT_SIGNATURE_HEADER} are required.",
+    "timestamp-invalid": f"{sms_callbacks.REPORT_TIMESTAMP_HEADER} must be Unix seconds.",
+    "timestamp-out-of-range": f"{sms_callbacks.REPORT_TIMESTAMP_HEADER} is too far from our clock "
     "(a replay, or a clock to set right).",
-    "signature-mismatch": f"{sms.REPORT_SIGNATURE_HEADER} does not match the body.",
+    "signature-mismatch": f"{sms_callbacks.REPORT_SIGNATURE_HEADER} does not match the body.",
 }
 
 _T = "notifications"
@@ -292,17 +292,17 @@ class NotificationRoutes:
     @route("POST", "/v1/notifications/providers/<string:provider>/receipts")
     def provider_receipts(self, request, provider):
         """The public callback SMS providers push delivery reports to: no bearer token, the
-        body signed with the provider's secret (`channels/sms.py: report_refusal`). Checked
+        body signed with the provider's secret (`shared/sms_callbacks.py`). Checked
         before the body is even parsed; a refused push changes nothing."""
         if not PROVIDER_NAME.match(provider):
             raise NotFound("provider-not-found", f"No SMS provider {provider!r}.")
         raw = request.get_data(cache=True)
-        refusal = sms.report_refusal(
-            sms.callback_secret(provider),
-            request.headers.get(sms.REPORT_TIMESTAMP_HEADER),
+        refusal = sms_callbacks.report_refusal(
+            sms_callbacks.callback_secret(provider),
+            request.headers.get(sms_callbacks.REPORT_TIMESTAMP_HEADER),
             raw,
-            request.headers.get(sms.REPORT_SIGNATURE_HEADER),
-            max_skew=sms.callback_max_skew(),
+            request.headers.get(sms_callbacks.REPORT_SIGNATURE_HEADER),
+            max_skew=sms_callbacks.callback_max_skew(),
         )
         if refusal:
             raise Unauthenticated(refusal, _REFUSALS[refusal])

@@ -7,13 +7,13 @@ import json
 import pytest
 
 from services.gateway.routes.notifications import _read_reports
-from services.notifications.channels.sms import (
+from shared.errors import ValidationFailed
+from shared.sms_callbacks import (
     callback_max_skew,
     callback_secret,
     report_refusal,
     report_signature,
 )
-from shared.errors import ValidationFailed
 
 NOW = 1_800_000_000.0
 SECRET = "provider-shared-secret"
