@@ -17,7 +17,6 @@ idempotent through the inbox, so the effect happens once.
 
 from __future__ import annotations
 
-import zlib
 from datetime import datetime, timedelta
 
 import eventlet
@@ -35,9 +34,6 @@ from .publisher import ConfirmedPublisher
 
 log = get_logger(__name__)
 BATCH = 200
-# publishers on the fast path; each batch waits for its broker confirms once, so one lane
-# keeps up with far more than the service can commit (and keeps the commit order)
-LANES = 1
 HOUSEKEEPING_EVERY = 60  # sweeps
 # confirmed events are marked published together, at most this often (and at most a fifth of
 # the sweep's grace period, so the sweep does not take them for lost)
@@ -56,7 +52,10 @@ class OutboxRelay:
         self.engine = engine
         self.publisher = publisher
         self.settings = settings
-        self._lanes: list[LightQueue] = [LightQueue() for _ in range(LANES)]
+        # events committed, waiting for the fast path: one publisher, so they go out in the
+        # order committed (each batch waits for its broker confirms once, which keeps up with
+        # far more than a service commits)
+        self._pending: LightQueue = LightQueue()
         self._confirmed: LightQueue = LightQueue()  # (ids, confirmed at) waiting to be marked
         self._threads: list = []
         self._running = False
@@ -65,7 +64,7 @@ class OutboxRelay:
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
         self._running = True
-        self._threads = [eventlet.spawn(self._fast_path, lane) for lane in self._lanes]
+        self._threads = [eventlet.spawn(self._fast_path)]
         self._threads.append(eventlet.spawn(self._mark_loop))
         self._threads.append(eventlet.spawn(self._sweep_loop))
         # whatever an earlier run (or a command-line tool) left unpublished goes out now;
@@ -82,18 +81,16 @@ class OutboxRelay:
 
     # -- fast path ----------------------------------------------------------------------------
     def enqueue(self, events: list[Envelope]) -> None:
-        """Events of one subject share a lane, so they are published in the order committed;
-        lanes publish concurrently (each waits for its own broker confirms)."""
+        """Events just committed, for the fast path (published in this order)."""
         for envelope in events:
-            lane = zlib.crc32((envelope.subject or envelope.id).encode()) % LANES
-            self._lanes[lane].put(envelope)
+            self._pending.put(envelope)
 
-    def _fast_path(self, lane: LightQueue) -> None:
+    def _fast_path(self) -> None:
         while self._running:
-            batch = [lane.get()]
+            batch = [self._pending.get()]
             while len(batch) < BATCH:
                 try:
-                    batch.append(lane.get_nowait())
+                    batch.append(self._pending.get_nowait())
                 except Empty:
                     break
             try:
