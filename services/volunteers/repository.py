@@ -232,7 +232,10 @@ class RosterRun(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(60), default=None)
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     progress: Mapped[dict] = mapped_column(JSON)
-    result: Mapped[dict | None] = mapped_column(JSON, default=None)
+    result: Mapped[dict | None] = mapped_column(JSON, default=None)  # the summary
+    # the proposals saved and the ones dropped by the final check: thousands for a district,
+    # so loaded only when one run is shown, never for a list
+    assignments: Mapped[dict | None] = mapped_column(JSON, default=None, deferred=True)
     error: Mapped[dict | None] = mapped_column(JSON, default=None)
     correlation_id: Mapped[str | None] = mapped_column(String(80), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

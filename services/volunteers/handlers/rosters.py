@@ -126,7 +126,12 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _run_view(run: RosterRun) -> dict:
+def _run_view(run: RosterRun, *, with_assignments: bool = True) -> dict:
+    """A run as the API shows it; a list leaves out the assignments (`with_assignments`),
+    which are then never read from the database."""
+    result = run.result
+    if result is not None and with_assignments:
+        result = {**result, **(run.assignments or {})}
     return {
         "id": run.id,
         "node": run.node,
@@ -140,7 +145,7 @@ def _run_view(run: RosterRun) -> dict:
         "started_at": _iso(run.started_at),
         "finished_at": _iso(run.finished_at),
         "progress": run.progress,
-        "result": run.result,
+        "result": result,
         "error": run.error,
     }
 
@@ -205,16 +210,7 @@ def list_roster_runs(kit: KitHandle, node: str, query: dict) -> dict:
     with kit.unit_of_work() as uow:
         page = RosterRunRepository(uow.session).of_node(node, data["limit"] + 1, key)
     more, page = len(page) > data["limit"], page[: data["limit"]]
-    items = []
-    for run in page:
-        view = _run_view(run)
-        if view["result"] is not None:
-            view["result"] = {
-                k: v
-                for k, v in view["result"].items()
-                if k not in ("assignments", "dropped_assignments")
-            }
-        items.append(view)
+    items = [_run_view(run, with_assignments=False) for run in page]
     last = page[-1] if page else None
     cursor = encode_cursor(_iso(last.created_at), last.id) if more and last else None
     return {"items": items, "next_cursor": cursor}
@@ -529,8 +525,8 @@ def _save(uow, run_id: str, token: str, result: RosterResult, counts: dict) -> b
         "seconds": round(result.seconds, 3),
     }
     run.status = RunStatus.DONE.value
-    run.result = {
-        **summary,
+    run.result = summary
+    run.assignments = {
         "assignments": assignments,
         "dropped_assignments": [
             {
