@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 DEFAULT_CALENDAR = Path(__file__).resolve().parent.parent / "data" / "calendars" / "cn-2026.yaml"
+OFFICE_OPENS, OFFICE_CLOSES = time(9, 0), time(18, 0)  # when a calendar names none
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -45,8 +46,8 @@ class WorkCalendar:
     school_terms: tuple[Period, ...] = ()
     school_breaks: tuple[Period, ...] = field(default_factory=tuple)
     # office hours of a working day, local time: SLA clocks run only inside them
-    office_opens: time = time(9, 0)
-    office_closes: time = time(18, 0)
+    office_opens: time = OFFICE_OPENS
+    office_closes: time = OFFICE_CLOSES
 
     def holiday(self, day: date) -> Period | None:
         return next((period for period in self.holidays if day in period), None)
@@ -125,7 +126,8 @@ def _office_hours(raw: dict) -> dict:
     for key in ("opens", "closes"):
         if key in raw:
             found[f"office_{key}"] = _clock(raw[key], key)
-    opens, closes = found.get("office_opens", time(9)), found.get("office_closes", time(18))
+    opens = found.get("office_opens", OFFICE_OPENS)
+    closes = found.get("office_closes", OFFICE_CLOSES)
     if closes <= opens:
         raise CalendarError("office_hours: closes must be after opens")
     return found
