@@ -188,6 +188,13 @@ def test_the_article_six_problems_three_projects_three_completed(api):
         409,
         "topic-on-another-agenda",
     )
+    # setting an agenda again replaces it: a topic taken off is open again, one kept stays on
+    every = {"topic_ids": [t["id"] for t in topics]}
+    ok(call(api, "PUT", f"{path}/agenda", secretary, {"topic_ids": every["topic_ids"][1:]}))
+    assert ok(call(api, "GET", f"/v1/topics/{heating}", secretary))["status"] == "open"
+    assert ok(call(api, "GET", f"/v1/topics/{topics[1]['id']}", secretary))["status"] == "on_agenda"
+    ok(call(api, "PUT", f"{path}/agenda", secretary, every))
+    assert ok(call(api, "GET", f"/v1/topics/{heating}", secretary))["status"] == "on_agenda"
     held = ok(
         call(api, "PUT", f"{path}/attendance", secretary, {"present": reporter_ids, "others": 4})
     )

@@ -624,12 +624,15 @@ def set_agenda(kit: KitHandle, meeting_id: str, topic_ids: list[str], viewer: di
         meeting = require_meeting(repo, meeting_id)
         with council_rules():
             council.require_status(meeting.status, ("scheduled",), "set the agenda of")
-            found = {}
-            for topic_id in topic_ids:
+            here = {item.topic_id for item in repo.agenda(meeting.id)}
+            # the topics asked for and those on the agenda now, locked in one order for every
+            # caller (two meetings' agendas set at once cannot deadlock on shared topics)
+            locked = {}
+            for topic_id in sorted(set(topic_ids) | here):
                 topic = repo.topic(topic_id, lock=True)
                 if topic is not None:
-                    found[topic_id] = topic
-            here = {item.topic_id for item in repo.agenda(meeting.id)}
+                    locked[topic_id] = topic
+            found = {k: locked[k] for k in topic_ids if k in locked}
             council.check_agenda(
                 topic_ids,
                 {
@@ -638,11 +641,14 @@ def set_agenda(kit: KitHandle, meeting_id: str, topic_ids: list[str], viewer: di
                 },
                 meeting.community,
             )
-        for item in repo.agenda(meeting.id):
-            if item.topic_id not in found and repo.resolution_of(meeting.id, item.topic_id) is None:
-                old = repo.topic(item.topic_id, lock=True)
-                if old is not None and old.status == "on_agenda":
-                    old.status = "open"
+        for topic_id in sorted(here - set(topic_ids)):  # taken off: open again, unless decided
+            old = locked.get(topic_id)
+            if (
+                old is not None
+                and old.status == "on_agenda"
+                and repo.resolution_of(meeting.id, topic_id) is None
+            ):
+                old.status = "open"
         repo.clear_agenda(meeting.id)
         for position, topic_id in enumerate(topic_ids, start=1):
             repo.add(AgendaItem(meeting_id=meeting.id, topic_id=topic_id, position=position))
