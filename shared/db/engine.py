@@ -25,6 +25,13 @@ def make_green() -> None:
     _green = True
 
 
+def driver_url(url: str) -> str:
+    """`url` with the driver Pavilion uses: psycopg2 for a plain `postgresql://`."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg2://" + url.removeprefix("postgresql://")
+    return url
+
+
 def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
@@ -45,8 +52,7 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
             cursor.close()
 
         return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg2://" + url.removeprefix("postgresql://")
+    url = driver_url(url)
     # one connection per concurrent worker (and ten more), of which up to ten stay open:
     # opening PostgreSQL connections under load (and a pre-ping per checkout) costs more than
     # the work itself, while a burst (a service catching up on directory events at start)

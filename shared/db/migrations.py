@@ -13,9 +13,11 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.pool import NullPool
 
-from .engine import create_db_engine
+from .engine import create_db_engine, driver_url
 from .kit_tables import kit_metadata
 
 SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
@@ -36,6 +38,7 @@ def upgrade(service: str, url: str, revision: str = "head") -> None:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         command.upgrade(alembic_config(service, url), revision)
         return
+    ensure_database(url)
     engine = create_db_engine(url)
     try:
         with engine.connect() as lock:
@@ -50,6 +53,37 @@ def upgrade(service: str, url: str, revision: str = "head") -> None:
                 )
     finally:
         engine.dispose()
+
+
+def ensure_database(url: str) -> bool:
+    """Create the PostgreSQL database `url` names when the server has none by that name (a
+    first `pavilion migrate`); True when it was created. A database that exists is never
+    touched, and the maintenance database is only used when one is missing."""
+    target = make_url(driver_url(url))
+    probe = create_engine(target, poolclass=NullPool)
+    try:
+        with probe.connect():
+            return False
+    except OperationalError as exc:
+        if "does not exist" not in str(exc.orig):
+            raise
+    finally:
+        probe.dispose()
+    admin = create_engine(
+        target.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
+    )
+    try:
+        with admin.connect() as connection:
+            name = admin.dialect.identifier_preparer.quote(target.database)
+            try:
+                connection.execute(text(f"CREATE DATABASE {name}"))
+            except ProgrammingError as exc:  # another replica's migrate created it meanwhile
+                if getattr(exc.orig, "pgcode", None) != "42P04":  # duplicate_database
+                    raise
+                return False
+    finally:
+        admin.dispose()
+    return True
 
 
 def service_metadata(service: str):

@@ -5,8 +5,10 @@ other way round) fails here instead of in a deployment."""
 from __future__ import annotations
 
 import importlib
+import uuid
 from datetime import UTC, date, datetime
 
+import psycopg2
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -16,8 +18,8 @@ from services.volunteers.handlers.rosters import _run_view
 from services.volunteers.repository import RosterRun
 from shared.config import SERVICES
 from shared.db import UnitOfWork, create_db_engine, kit_metadata
-from shared.db.migrations import service_metadata, upgrade
-from tests.support.infra import pg_databases
+from shared.db.migrations import ensure_database, service_metadata, upgrade
+from tests.support.infra import PG_DSN, PG_URL, pg_databases
 
 
 def differences(url: str, service: str) -> list:
@@ -99,3 +101,19 @@ def test_roster_runs_saved_before_migration_0004_keep_their_assignments():
                 assert uow.session.get(RosterRun, "run-failed").assignments is None
         finally:
             engine.dispose()
+
+
+def test_a_first_migrate_creates_a_missing_postgresql_database():
+    name = f"pavilion_test_created_{uuid.uuid4().hex[:8]}"
+    url = f"{PG_URL}/{name}".replace("postgresql+psycopg2://", "postgresql://")
+    try:
+        assert ensure_database(url) is True
+        assert ensure_database(url) is False  # there now: left alone
+        upgrade("gateway", url)
+        assert differences(url, "gateway") == []
+    finally:
+        connection = psycopg2.connect(PG_DSN)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.close()
