@@ -132,7 +132,11 @@ def read_json(request: Request, schema: Schema | type[Schema]) -> dict:
         ) from None
 
 
-def read_query(request: Request, schema: Schema) -> dict:
+def read_query(request: Request, schema: Schema | type[Schema]) -> dict:
+    """The query string, loaded through `schema` (an instance, or a class: its shared
+    instance); a 422 problem otherwise."""
+    if isinstance(schema, type):
+        schema = schema_of(schema)
     try:
         return schema.load(request.args.to_dict())
     except ValidationError as exc:

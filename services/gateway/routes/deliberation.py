@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from shared.errors import NotFound
 
-from ..api import read_json, read_query, route
+from ..api import read_json, read_query, route, schema_of
 from ..directory import covers
 from ..identity import Principal
 from ..openapi import Operation
@@ -254,192 +254,202 @@ class DeliberationRoutes(DirectoryLookups):
     def deliberation_settings(self, request, code):
         principal = self.authenticate(request)
         self._node_in_scope(principal, code)
-        return 200, CouncilSettingsView().dump(self.issues.deliberation_settings(code))
+        return 200, schema_of(CouncilSettingsView).dump(self.issues.deliberation_settings(code))
 
     @route("PUT", "/v1/nodes/<string:code>/deliberation-settings")
     def put_deliberation_settings(self, request, code):
         principal = self.authenticate(request)
-        body = read_json(request, CouncilSettingsBody())
+        body = read_json(request, CouncilSettingsBody)
         self._node_in_scope(principal, code)
         found = self.issues.put_deliberation_settings(code, body, _viewer(principal))
-        return 200, CouncilSettingsView().dump(found)
+        return 200, schema_of(CouncilSettingsView).dump(found)
 
     @route("POST", "/v1/issues/<string:issue_id>/topic")
     def raise_topic(self, request, issue_id):
         principal = self.authenticate(request)
-        body = read_json(request, RaiseTopicBody()) if request.get_data() else {}
+        body = read_json(request, RaiseTopicBody) if request.get_data() else {}
         self._readable_issue(principal, issue_id)
         topic = self.issues.raise_topic(issue_id, _viewer(principal), body)
-        return 201, TopicView().dump(topic), {"Location": f"/v1/topics/{topic['id']}"}
+        return 201, schema_of(TopicView).dump(topic), {"Location": f"/v1/topics/{topic['id']}"}
 
     @route("GET", "/v1/nodes/<string:code>/topics")
     def list_topics(self, request, code):
         principal = self.authenticate(request)
-        query = read_query(request, TopicListQuery())
+        query = read_query(request, TopicListQuery)
         self._node_in_scope(principal, code)
-        return 200, TopicList().dump(
+        return 200, schema_of(TopicList).dump(
             {"items": self.issues.list_topics(code, comma_list(query["status"]))}
         )
 
     @route("GET", "/v1/topics/<string:topic_id>")
     def get_topic(self, request, topic_id):
         principal = self.authenticate(request)
-        return 200, TopicView().dump(self._topic(principal, topic_id))
+        return 200, schema_of(TopicView).dump(self._topic(principal, topic_id))
 
     @route("POST", "/v1/topics/<string:topic_id>/procedure/<string:step>")
     def record_step(self, request, topic_id, step):
         principal = self.authenticate(request)
         if step not in STEPS:
             raise NotFound("step-not-found", f"No step {step}; one of {', '.join(STEPS)}.")
-        body = read_json(request, StepBody()) if request.get_data() else {"note": ""}
+        body = read_json(request, StepBody) if request.get_data() else {"note": ""}
         self._topic(principal, topic_id)
         found = self.issues.record_step(topic_id, step, _viewer(principal), body["note"])
-        return 200, TopicView().dump(found)
+        return 200, schema_of(TopicView).dump(found)
 
     # -- meetings -------------------------------------------------------------------------
     @route("POST", "/v1/communities/<string:code>/meetings")
     def schedule_meeting(self, request, code):
         principal = self.authenticate(request)
-        body = read_json(request, MeetingBody())
+        body = read_json(request, MeetingBody)
         self._community_in_scope(principal, code)
         body["starts_at"], body["ends_at"] = (
             body["starts_at"].isoformat(),
             body["ends_at"].isoformat(),
         )
         meeting = self.issues.schedule_meeting(code, body, _viewer(principal))
-        return 201, MeetingView().dump(meeting), {"Location": f"/v1/meetings/{meeting['id']}"}
+        return (
+            201,
+            schema_of(MeetingView).dump(meeting),
+            {"Location": f"/v1/meetings/{meeting['id']}"},
+        )
 
     @route("GET", "/v1/nodes/<string:code>/meetings")
     def list_meetings(self, request, code):
         principal = self.authenticate(request)
-        query = read_query(request, PeriodQuery())
+        query = read_query(request, PeriodQuery)
         self._node_in_scope(principal, code)
         start = query["from_"].isoformat() if query["from_"] else None
         end = query["to"].isoformat() if query["to"] else None
-        return 200, MeetingList().dump({"items": self.issues.list_meetings(code, start, end)})
+        return 200, schema_of(MeetingList).dump(
+            {"items": self.issues.list_meetings(code, start, end)}
+        )
 
     @route("GET", "/v1/meetings/<string:meeting_id>")
     def get_meeting(self, request, meeting_id):
         principal = self.authenticate(request)
-        return 200, MeetingView().dump(self._meeting(principal, meeting_id))
+        return 200, schema_of(MeetingView).dump(self._meeting(principal, meeting_id))
 
     @route("PATCH", "/v1/meetings/<string:meeting_id>")
     def reschedule_meeting(self, request, meeting_id):
         principal = self.authenticate(request)
-        body = read_json(request, RescheduleBody())
+        body = read_json(request, RescheduleBody)
         self._meeting(principal, meeting_id)
         for key in ("starts_at", "ends_at"):
             body[key] = body[key].isoformat() if body[key] else None
         found = self.issues.reschedule_meeting(meeting_id, body, _viewer(principal))
-        return 200, MeetingView().dump(found)
+        return 200, schema_of(MeetingView).dump(found)
 
     @route("POST", "/v1/meetings/<string:meeting_id>/cancellation")
     def cancel_meeting(self, request, meeting_id):
         principal = self.authenticate(request)
-        body = read_json(request, CancelBody())
+        body = read_json(request, CancelBody)
         self._meeting(principal, meeting_id)
         found = self.issues.cancel_meeting(meeting_id, body["reason"], _viewer(principal))
-        return 200, MeetingView().dump(found)
+        return 200, schema_of(MeetingView).dump(found)
 
     @route("POST", "/v1/meetings/<string:meeting_id>/registrations")
     def register_for_meeting(self, request, meeting_id):
         principal = self.authenticate(request)
         self._meeting(principal, meeting_id)
         found = self.issues.register_for_meeting(meeting_id, _viewer(principal))
-        return 200, MeetingView().dump(found)
+        return 200, schema_of(MeetingView).dump(found)
 
     @route("DELETE", "/v1/meetings/<string:meeting_id>/registrations/me")
     def unregister_from_meeting(self, request, meeting_id):
         principal = self.authenticate(request)
         self._meeting(principal, meeting_id)
         found = self.issues.unregister_from_meeting(meeting_id, _viewer(principal))
-        return 200, MeetingView().dump(found)
+        return 200, schema_of(MeetingView).dump(found)
 
     @route("PUT", "/v1/meetings/<string:meeting_id>/agenda")
     def set_agenda(self, request, meeting_id):
         principal = self.authenticate(request)
-        body = read_json(request, AgendaBody())
+        body = read_json(request, AgendaBody)
         self._meeting(principal, meeting_id)
         found = self.issues.set_agenda(meeting_id, body["topic_ids"], _viewer(principal))
-        return 200, MeetingView().dump(found)
+        return 200, schema_of(MeetingView).dump(found)
 
     @route("PUT", "/v1/meetings/<string:meeting_id>/attendance")
     def record_attendance(self, request, meeting_id):
         principal = self.authenticate(request)
-        body = read_json(request, AttendanceBody())
+        body = read_json(request, AttendanceBody)
         self._meeting(principal, meeting_id)
         found = self.issues.record_attendance(meeting_id, body, _viewer(principal))
-        return 200, MeetingView().dump(found)
+        return 200, schema_of(MeetingView).dump(found)
 
     @route("POST", "/v1/meetings/<string:meeting_id>/resolutions")
     def record_resolution(self, request, meeting_id):
         principal = self.authenticate(request)
-        body = read_json(request, ResolutionBody())
+        body = read_json(request, ResolutionBody)
         self._meeting(principal, meeting_id)
         found = self.issues.record_resolution(meeting_id, body, _viewer(principal))
-        return 201, ResolutionView().dump(found)
+        return 201, schema_of(ResolutionView).dump(found)
 
     @route("POST", "/v1/meetings/<string:meeting_id>/minutes")
     def close_meeting(self, request, meeting_id):
         principal = self.authenticate(request)
-        body = read_json(request, MinutesBody())
+        body = read_json(request, MinutesBody)
         self._meeting(principal, meeting_id)
         found = self.issues.close_meeting(meeting_id, body, _viewer(principal))
-        return 200, MeetingView().dump(found)
+        return 200, schema_of(MeetingView).dump(found)
 
     # -- projects -------------------------------------------------------------------------
     @route("POST", "/v1/communities/<string:code>/projects")
     def create_project(self, request, code):
         principal = self.authenticate(request)
-        body = read_json(request, ProjectBody())
+        body = read_json(request, ProjectBody)
         self._community_in_scope(principal, code)
         body["budget"] = str(body["budget"])
         body["milestones"] = [{**m, "due_on": m["due_on"].isoformat()} for m in body["milestones"]]
         project = self.issues.create_project(code, body, _viewer(principal))
-        return 201, ProjectView().dump(project), {"Location": f"/v1/projects/{project['id']}"}
+        return (
+            201,
+            schema_of(ProjectView).dump(project),
+            {"Location": f"/v1/projects/{project['id']}"},
+        )
 
     @route("GET", "/v1/nodes/<string:code>/projects")
     def list_projects(self, request, code):
         principal = self.authenticate(request)
-        query = read_query(request, ProjectListQuery())
+        query = read_query(request, ProjectListQuery)
         self._node_in_scope(principal, code)
         found = self.issues.list_projects(code, comma_list(query["status"]))
-        return 200, ProjectList().dump({"items": found})
+        return 200, schema_of(ProjectList).dump({"items": found})
 
     @route("GET", "/v1/projects/<string:project_id>")
     def get_project(self, request, project_id):
         principal = self.authenticate(request)
-        return 200, ProjectView().dump(self._project(principal, project_id))
+        return 200, schema_of(ProjectView).dump(self._project(principal, project_id))
 
     @route("POST", "/v1/projects/<string:project_id>/progress")
     def progress_project(self, request, project_id):
         principal = self.authenticate(request)
-        body = read_json(request, ProgressBody())
+        body = read_json(request, ProgressBody)
         self._project(principal, project_id)
         found = self.issues.progress_project(project_id, body, _viewer(principal))
-        return 200, ProjectView().dump(found)
+        return 200, schema_of(ProjectView).dump(found)
 
     @route("POST", "/v1/projects/<string:project_id>/completion")
     def complete_project(self, request, project_id):
         principal = self.authenticate(request)
-        body = read_json(request, CompletionBody())
+        body = read_json(request, CompletionBody)
         self._project(principal, project_id)
         found = self.issues.complete_project(project_id, body, _viewer(principal))
-        return 200, ProjectView().dump(found)
+        return 200, schema_of(ProjectView).dump(found)
 
     @route("POST", "/v1/projects/<string:project_id>/ratings")
     def rate_project(self, request, project_id):
         principal = self.authenticate(request)
-        body = read_json(request, RatingBody())
+        body = read_json(request, RatingBody)
         self._project(principal, project_id)
         found = self.issues.rate_project(project_id, _viewer(principal), body)
-        return 200, ProjectView().dump(found)
+        return 200, schema_of(ProjectView).dump(found)
 
     # -- lists and funnel -----------------------------------------------------------------
     @route("GET", "/v1/nodes/<string:code>/deliberation-report")
     def deliberation_report(self, request, code):
         principal = self.authenticate(request)
-        query = read_query(request, ReportQuery())
+        query = read_query(request, ReportQuery)
         self._node_in_scope(principal, code)
         report = self.issues.deliberation_report(
             code, query["from_"].isoformat(), query["to"].isoformat()
@@ -448,4 +458,4 @@ class DeliberationRoutes(DirectoryLookups):
             kind = query["list"]
             schema = ProblemRow(many=True) if kind == "problems" else ProjectSummaryView(many=True)
             return csv_response(schema.dump(report[kind]), f"{kind}-{code}.csv")
-        return 200, ReportView().dump(report)
+        return 200, schema_of(ReportView).dump(report)

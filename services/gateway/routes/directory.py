@@ -5,7 +5,7 @@ from __future__ import annotations
 from shared.errors import NotFound
 
 from .. import handlers
-from ..api import read_query, route
+from ..api import read_query, route, schema_of
 from ..openapi import Operation
 from ..repository import DirectoryRepository
 from ..schemas.common import PrincipalView
@@ -36,7 +36,7 @@ OPERATIONS = (
 class DirectoryRoutes:
     @route("GET", "/v1/directory/nodes")
     def search_nodes(self, request):
-        query = read_query(request, NodeSearchQuery())
+        query = read_query(request, NodeSearchQuery)
         with self.kit.unit_of_work() as uow:
             page = handlers.search_nodes(
                 uow, query["q"], query["kind"], query["limit"], query["cursor"]
@@ -54,4 +54,4 @@ class DirectoryRoutes:
 
     @route("GET", "/v1/me")
     def me(self, request):
-        return 200, PrincipalView().dump(self.authenticate(request))
+        return 200, schema_of(PrincipalView).dump(self.authenticate(request))

@@ -268,14 +268,14 @@ class IssueRoutes(DirectoryLookups):
         principal = self.authenticate(request)
         community = access.require_community(self._node(code), code)
         access.require_in_scope(principal, community)
-        query = read_query(request, SimilarQuery())
+        query = read_query(request, SimilarQuery)
         found = self.issues.similar_issues({**query, "community": code})
-        return 200, SimilarIssues().dump({"items": found})
+        return 200, schema_of(SimilarIssues).dump({"items": found})
 
     @route("GET", "/v1/issues")
     def list_issues(self, request):
         principal = self.authenticate(request)
-        query = read_query(request, IssueListQuery())
+        query = read_query(request, IssueListQuery)
         node = self._node_in_scope(principal, query["node"] or principal.scope)
         kinds = comma_list(query["kind"]) or comma_list(
             {"red": RED_LIST, "blue": BLUE_LIST}.get(query["list"] or "")
@@ -309,7 +309,7 @@ class IssueRoutes(DirectoryLookups):
         headers = {}
         if page["next_cursor"]:
             headers["Link"] = f'<{request.path}?cursor={page["next_cursor"]}>; rel="next"'
-        return 200, IssuePage().dump(page), headers
+        return 200, schema_of(IssuePage).dump(page), headers
 
     @route("GET", "/v1/issues/<string:issue_id>")
     def get_issue(self, request, issue_id):
@@ -318,35 +318,37 @@ class IssueRoutes(DirectoryLookups):
         etag = f'W/"{issue["id"]}-v{issue["version"]}"'
         if request.headers.get("If-None-Match") == etag:
             return Response(status=304, headers={"ETag": etag})
-        return 200, IssueDetailView().dump(issue), {"ETag": etag}
+        return 200, schema_of(IssueDetailView).dump(issue), {"ETag": etag}
 
     @route("POST", "/v1/issues/<string:issue_id>/actions/<string:action>")
     def act_on_issue(self, request, issue_id, action):
         principal = self.authenticate(request)
         if action not in ACTIONS:
             raise NotFound("action-not-found", f"No action {action}; one of {', '.join(ACTIONS)}.")
-        body = read_json(request, TransitionBody()) if request.get_data() else {}
+        body = read_json(request, TransitionBody) if request.get_data() else {}
         issue = self._readable_issue(principal, issue_id)
         if principal.id != issue["reporter_id"]:
             self._staff_issue(principal, issue_id)
         updated = self.issues.act(issue_id, action, viewer(principal), body)
-        return 200, IssueView().dump(updated)
+        return 200, schema_of(IssueView).dump(updated)
 
     @route("POST", "/v1/issues/<string:issue_id>/evaluation")
     def evaluate_issue(self, request, issue_id):
         principal = self.authenticate(request)
-        body = read_json(request, EvaluationBody())
+        body = read_json(request, EvaluationBody)
         self._readable_issue(principal, issue_id)
-        return 200, IssueView().dump(self.issues.evaluate(issue_id, viewer(principal), body))
+        return 200, schema_of(IssueView).dump(
+            self.issues.evaluate(issue_id, viewer(principal), body)
+        )
 
     @route("POST", "/v1/issues/<string:issue_id>/merge")
     def merge_issue(self, request, issue_id):
         principal = self.authenticate(request)
-        body = read_json(request, MergeBody())
+        body = read_json(request, MergeBody)
         self._staff_issue(principal, issue_id)
         self._staff_issue(principal, body["into"])
         survivor = self.issues.merge(issue_id, body["into"], viewer(principal))
-        return 200, IssueView().dump(survivor)
+        return 200, schema_of(IssueView).dump(survivor)
 
     @route("POST", "/v1/issues/<string:issue_id>/supporters")
     def support_issue(self, request, issue_id):
@@ -355,50 +357,50 @@ class IssueRoutes(DirectoryLookups):
         issue = self.issues.get_issue(issue_id, viewer(principal))
         if not self._covers_issue(principal, issue):
             raise NotFound("issue-not-found", f"No issue {issue_id}.")
-        return 200, IssueView().dump(self.issues.support(issue_id, viewer(principal)))
+        return 200, schema_of(IssueView).dump(self.issues.support(issue_id, viewer(principal)))
 
     @route("POST", "/v1/issues/<string:issue_id>/comments")
     def comment_on_issue(self, request, issue_id):
         principal = self.authenticate(request)
-        body = read_json(request, CommentBody())
+        body = read_json(request, CommentBody)
         self._readable_issue(principal, issue_id)
         comment = self.issues.comment(issue_id, viewer(principal), body)
-        return 201, CommentView().dump(comment)
+        return 201, schema_of(CommentView).dump(comment)
 
     @route("POST", "/v1/issues/<string:issue_id>/assignment")
     def reassign_issue(self, request, issue_id):
         principal = self.authenticate(request)
-        body = read_json(request, AssignmentBody())
+        body = read_json(request, AssignmentBody)
         self._staff_issue(principal, issue_id)
         updated = self.issues.reassign(issue_id, body["assignee_id"], viewer(principal))
-        return 200, IssueView().dump(updated)
+        return 200, schema_of(IssueView).dump(updated)
 
     @route("GET", "/v1/communities/<string:code>/catalogue")
     def community_catalogue(self, request, code):
         self.authenticate(request)
         access.require_community(self._node(code), code)
-        return 200, CatalogueView().dump({"items": self.issues.catalogue(code)})
+        return 200, schema_of(CatalogueView).dump({"items": self.issues.catalogue(code)})
 
     @route("PUT", "/v1/nodes/<string:code>/catalogue/<string:category>")
     def override_category(self, request, code, category):
         principal = self.authenticate(request)
         access.require_role(principal, CATALOGUE_EDITORS, "edit the catalogue")
-        body = read_json(request, CategoryOverrideBody())
+        body = read_json(request, CategoryOverrideBody)
         node = self._node_in_scope(principal, code)
         if node.kind not in ("district", "street", "community"):
             raise ValidationFailed(
                 "catalogue-node", "Only a district, street or community has a catalogue."
             )
         items = self.issues.put_catalogue_override(code, category, body, viewer(principal))
-        return 200, CatalogueView().dump({"items": items})
+        return 200, schema_of(CatalogueView).dump({"items": items})
 
     @route("GET", "/v1/nodes/<string:code>/issue-figures")
     def issue_figures(self, request, code):
         principal = self.authenticate(request)
         access.require_role(principal, FIGURE_ROLES, "read the figures")
-        query = read_query(request, FiguresQuery())
+        query = read_query(request, FiguresQuery)
         node = self._node_in_scope(principal, code)
         found = self.issues.figures(node.code, query["from_"].isoformat(), query["to"].isoformat())
         if query["format"] == "csv":
             return csv_response(found["communities"], f"figures-{code}.csv")
-        return 200, FiguresView().dump(found)
+        return 200, schema_of(FiguresView).dump(found)

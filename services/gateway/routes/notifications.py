@@ -13,7 +13,7 @@ from shared import sms_callbacks
 from shared.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 
 from .. import access
-from ..api import locale_of, read_json, read_query, route
+from ..api import locale_of, read_json, read_query, route, schema_of
 from ..directory import covers
 from ..identity import STAFF_ROLES
 from ..openapi import Operation
@@ -222,32 +222,34 @@ class NotificationRoutes:
     @route("GET", "/v1/me/inbox")
     def inbox(self, request):
         principal = self.authenticate(request)
-        query = read_query(request, PageQuery())
+        query = read_query(request, PageQuery)
         page = self.notifications.list_inbox(
             principal.id, locale_of(request), query["limit"], query["cursor"]
         )
-        return 200, InboxPage().dump(page)
+        return 200, schema_of(InboxPage).dump(page)
 
     @route("GET", "/v1/me/inbox/unread")
     def inbox_unread(self, request):
         principal = self.authenticate(request)
-        return 200, UnreadView().dump(self.notifications.unread_count(principal.id))
+        return 200, schema_of(UnreadView).dump(self.notifications.unread_count(principal.id))
 
     @route("POST", "/v1/me/inbox/read-all")
     def inbox_read_all(self, request):
         principal = self.authenticate(request)
-        return 200, MarkedView().dump(self.notifications.mark_all_read(principal.id))
+        return 200, schema_of(MarkedView).dump(self.notifications.mark_all_read(principal.id))
 
     @route("POST", "/v1/me/inbox/<string:message_id>/read")
     def inbox_read(self, request, message_id):
         principal = self.authenticate(request)
         message = self.notifications.mark_read(principal.id, message_id, locale_of(request))
-        return 200, InboxItemView().dump(message)
+        return 200, schema_of(InboxItemView).dump(message)
 
     @route("GET", "/v1/me/inbox/<string:message_id>/deliveries")
     def inbox_message_log(self, request, message_id):
         principal = self.authenticate(request)
-        return 200, MessageLogView().dump(self.notifications.message_log(principal.id, message_id))
+        return 200, schema_of(MessageLogView).dump(
+            self.notifications.message_log(principal.id, message_id)
+        )
 
     @route("GET", "/v1/me/notification-settings")
     def notification_settings(self, request):
@@ -255,39 +257,41 @@ class NotificationRoutes:
         found = self.notifications.get_settings(
             principal.id, principal.name, principal.role, principal.scope
         )
-        return 200, SettingsView().dump(found)
+        return 200, schema_of(SettingsView).dump(found)
 
     @route("PATCH", "/v1/me/notification-settings")
     def change_notification_settings(self, request):
         principal = self.authenticate(request)
-        changes = read_json(request, SettingsBody())
+        changes = read_json(request, SettingsBody)
         found = self.notifications.update_settings(
             principal.id, principal.name, principal.role, principal.scope, changes
         )
-        return 200, SettingsView().dump(found)
+        return 200, schema_of(SettingsView).dump(found)
 
     @route("GET", "/v1/notifications/deliveries")
     def deliveries(self, request):
         self._require(request, OPS_ROLES, "read the delivery log")
-        query = read_query(request, DeliveryQuery())
+        query = read_query(request, DeliveryQuery)
         rows = self.notifications.list_deliveries(query["state"], query["event_id"], query["limit"])
-        return 200, DeliveryList().dump({"items": rows})
+        return 200, schema_of(DeliveryList).dump({"items": rows})
 
     @route("GET", "/v1/notifications/deliveries/<string:delivery_id>")
     def delivery(self, request, delivery_id):
         self._require(request, OPS_ROLES, "read the delivery log")
-        return 200, DeliveryView().dump(self.notifications.show_delivery(delivery_id))
+        return 200, schema_of(DeliveryView).dump(self.notifications.show_delivery(delivery_id))
 
     @route("POST", "/v1/notifications/deliveries/<string:delivery_id>/replay")
     def replay_delivery(self, request, delivery_id):
         self._require(request, OPS_ROLES, "replay deliveries")
-        return 200, DeliveryView().dump(self.notifications.replay_delivery(delivery_id))
+        return 200, schema_of(DeliveryView).dump(self.notifications.replay_delivery(delivery_id))
 
     @route("POST", "/v1/notifications/receipts")
     def receipts(self, request):
         self._require(request, OPS_ROLES, "record delivery reports")
-        body = read_json(request, ReceiptsBody())
-        return 200, ReceiptsView().dump(self.notifications.record_receipts(body["receipts"]))
+        body = read_json(request, ReceiptsBody)
+        return 200, schema_of(ReceiptsView).dump(
+            self.notifications.record_receipts(body["receipts"])
+        )
 
     @route("POST", "/v1/notifications/providers/<string:provider>/receipts")
     def provider_receipts(self, request, provider):
@@ -311,7 +315,7 @@ class NotificationRoutes:
         # a non-zero code makes the provider push the batch again later: reports that
         # overtook their send must not be lost (the others are recorded once either way)
         answer = {"code": 0, "msg": "成功"} if not recorded["early"] else _PUSH_AGAIN
-        return 200, SmsReportsView().dump({**answer, **recorded})
+        return 200, schema_of(SmsReportsView).dump({**answer, **recorded})
 
     @route("GET", "/v1/notifications/messages/<string:message_id>/deliveries")
     def message_log(self, request, message_id):
@@ -325,48 +329,50 @@ class NotificationRoutes:
             if node is None or not covers(principal.scope, node.code, node.ancestors):
                 # staff outside its community do not learn that the message exists
                 raise NotFound("message-not-found", f"No message {message_id}.")
-        return 200, MessageLogView().dump(found)
+        return 200, schema_of(MessageLogView).dump(found)
 
     @route("POST", "/v1/webhooks")
     def create_webhook(self, request):
         principal = self._require(request, WEBHOOK_ROLES, "subscribe webhooks")
-        body = read_json(request, WebhookBody())
+        body = read_json(request, WebhookBody)
         created = self.notifications.create_webhook(
             principal.id, principal.scope, body["url"], body["event_types"]
         )
-        return 201, WebhookView().dump(created)
+        return 201, schema_of(WebhookView).dump(created)
 
     @route("GET", "/v1/webhooks")
     def webhooks(self, request):
         principal = self._require(request, WEBHOOK_ROLES, "read webhooks")
-        return 200, WebhookList().dump({"items": self.notifications.list_webhooks(principal.id)})
+        return 200, schema_of(WebhookList).dump(
+            {"items": self.notifications.list_webhooks(principal.id)}
+        )
 
     @route("GET", "/v1/webhooks/<string:webhook_id>/deliveries")
     def webhook_deliveries(self, request, webhook_id):
         principal = self._require(request, WEBHOOK_ROLES, "read webhooks")
-        query = read_query(request, PageQuery())
+        query = read_query(request, PageQuery)
         rows = self.notifications.webhook_deliveries(principal.id, webhook_id, query["limit"])
-        return 200, DeliveryList().dump({"items": rows})
+        return 200, schema_of(DeliveryList).dump({"items": rows})
 
     @route("POST", "/v1/webhooks/<string:webhook_id>/deliveries/<string:delivery_id>/replay")
     def replay_webhook_delivery(self, request, webhook_id, delivery_id):
         principal = self._require(request, WEBHOOK_ROLES, "replay webhook calls")
         replayed = self.notifications.replay_webhook_delivery(principal.id, webhook_id, delivery_id)
-        return 200, DeliveryView().dump(replayed)
+        return 200, schema_of(DeliveryView).dump(replayed)
 
     @route("GET", "/v1/notifications/preview")
     def preview(self, request):
         self._require(request, WEBHOOK_ROLES, "preview templates")
-        query = read_query(request, PreviewQuery())
+        query = read_query(request, PreviewQuery)
         items = self.notifications.preview(
             query["event_type"], locale_of(request), query["channel"], query["timezone"]
         )
-        return 200, PreviewView().dump({"items": items})
+        return 200, schema_of(PreviewView).dump({"items": items})
 
     @route("POST", "/v1/nodes/<string:code>/announcements")
     def announce(self, request, code):
         principal = self._require(request, ANNOUNCERS, "make announcements")
-        body = read_json(request, AnnouncementBody())
+        body = read_json(request, AnnouncementBody)
         with self.kit.unit_of_work() as uow:
             node = DirectoryRepository(uow.session).node(code)
         if node is None:
@@ -375,7 +381,7 @@ class NotificationRoutes:
         created = self.notifications.create_broadcast(
             principal.id, node.code, node.kind, body["title"], body["body"]
         )
-        return 202, AnnouncementView().dump(created)
+        return 202, schema_of(AnnouncementView).dump(created)
 
     @route("POST", "/v1/announcements/<string:announcement_id>/approve")
     def approve_announcement(self, request, announcement_id):
@@ -386,13 +392,13 @@ class NotificationRoutes:
         if node is not None:
             access.require_in_scope(principal, node)
         approved = self.notifications.approve_broadcast(announcement_id, principal.id)
-        return 200, AnnouncementView().dump(approved)
+        return 200, schema_of(AnnouncementView).dump(approved)
 
     @route("GET", "/v1/announcements/<string:announcement_id>")
     def announcement(self, request, announcement_id):
         self._require(request, ANNOUNCERS | OPS_ROLES, "read announcements")
         found = self.notifications.show_broadcast(announcement_id)
-        return 200, AnnouncementView().dump(found)
+        return 200, schema_of(AnnouncementView).dump(found)
 
 
 _PUSH_AGAIN = {"code": 1, "msg": "部分回执早于发送记录，请稍后重推 (some reports came early)"}

@@ -200,14 +200,14 @@ class Open311Routes(DirectoryLookups):
     @route("GET", "/open311/v2/services.json")
     @open311_errors
     def open311_services(self, request):
-        query = read_query(request, JurisdictionQuery())
+        query = read_query(request, JurisdictionQuery)
         return 200, [_service(c) for c in self._categories(query["jurisdiction_id"])]
 
     @route("GET", "/open311/v2/services/<string:service_file>")
     @open311_errors
     def open311_service(self, request, service_file):
         code = _strip_json(service_file, "services/{service_code}")
-        query = read_query(request, JurisdictionQuery())
+        query = read_query(request, JurisdictionQuery)
         for category in self._categories(query["jurisdiction_id"]):
             if category["code"] == code:
                 return 200, _definition(category)
@@ -276,7 +276,7 @@ class Open311Routes(DirectoryLookups):
     @route("GET", "/open311/v2/requests.json")
     @open311_errors
     def open311_requests(self, request):
-        query = read_query(request, RequestsQuery())
+        query = read_query(request, RequestsQuery)
         jurisdiction = query["jurisdiction_id"]
         if not jurisdiction:
             raise ValidationFailed(

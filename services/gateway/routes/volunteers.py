@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from shared.errors import Forbidden, NotFound
 
 from .. import access
-from ..api import idempotency_key, read_json, read_query, route
+from ..api import idempotency_key, read_json, read_query, route, schema_of
 from ..identity import Principal
 from ..openapi import Operation
 from ..repository import DirectoryRepository
@@ -340,7 +340,7 @@ class VolunteerRoutes(DirectoryLookups):
     def create_shift(self, request, code):
         principal = self.authenticate(request)
         access.require_role(principal, access.SHIFT_MANAGERS, "create shifts")
-        body = read_json(request, CreateShiftBody())
+        body = read_json(request, CreateShiftBody)
         self._community_in_scope(principal, code)
         payload = {
             key: value.isoformat() if hasattr(value, "isoformat") else value
@@ -350,30 +350,30 @@ class VolunteerRoutes(DirectoryLookups):
             {**payload, "community": code, "created_by": principal.id},
             idempotency_key(request),
         )
-        return 201, ShiftView().dump(shift), {"Location": f"/v1/shifts/{shift['id']}"}
+        return 201, schema_of(ShiftView).dump(shift), {"Location": f"/v1/shifts/{shift['id']}"}
 
     @route("GET", "/v1/communities/<string:code>/shifts")
     def list_shifts(self, request, code):
         principal = self.authenticate(request)
-        query = read_query(request, ShiftListQuery())
+        query = read_query(request, ShiftListQuery)
         self._community_in_scope(principal, code)
         payload = {
             **query,
             "starts_from": query["starts_from"].isoformat() if query["starts_from"] else None,
             "starts_before": query["starts_before"].isoformat() if query["starts_before"] else None,
         }
-        return 200, ShiftPage().dump(self.volunteers.list_shifts(code, payload))
+        return 200, schema_of(ShiftPage).dump(self.volunteers.list_shifts(code, payload))
 
     @route("GET", "/v1/shifts/<string:shift_id>")
     def get_shift(self, request, shift_id):
         principal = self.authenticate(request)
-        return 200, ShiftView().dump(self._shift_in_scope(principal, shift_id))
+        return 200, schema_of(ShiftView).dump(self._shift_in_scope(principal, shift_id))
 
     @route("POST", "/v1/shifts/<string:shift_id>/signups")
     def sign_up(self, request, shift_id):
         principal = self.authenticate(request)
         access.require_role(principal, access.SIGNUP_ROLES | access.SHIFT_MANAGERS, "sign up")
-        body = read_json(request, SignupBody()) if request.get_data() else SignupBody().load({})
+        body = read_json(request, SignupBody) if request.get_data() else SignupBody().load({})
         volunteer_id = body.pop("volunteer_id") or principal.id
         staff = principal.role in access.SHIFT_MANAGERS
         if not staff and (volunteer_id != principal.id or body["override_reason"] is not None):
@@ -384,7 +384,7 @@ class VolunteerRoutes(DirectoryLookups):
         signup = self.volunteers.sign_up(
             shift_id, volunteer_id, idempotency_key(request), body, principal.id
         )
-        return 201, SignupView().dump(signup)
+        return 201, schema_of(SignupView).dump(signup)
 
     @route("DELETE", "/v1/shifts/<string:shift_id>/signups/<string:signup_id>")
     def cancel_signup(self, request, shift_id, signup_id):
@@ -394,20 +394,20 @@ class VolunteerRoutes(DirectoryLookups):
         signup = self.volunteers.cancel_signup(signup_id, principal.id, staff)
         if signup["shift_id"] != shift_id:  # never reached for a well-formed link
             raise NotFound("signup-not-found", f"No sign-up {signup_id} on shift {shift_id}.")
-        return 200, SignupView().dump(signup)
+        return 200, schema_of(SignupView).dump(signup)
 
     @route("POST", "/v1/shifts/<string:shift_id>/signups/<string:signup_id>/answer")
     def answer_assignment(self, request, shift_id, signup_id):
         principal = self.authenticate(request)
-        body = read_json(request, AnswerBody())
+        body = read_json(request, AnswerBody)
         self._shift_in_scope(principal, shift_id)
         signup = self.volunteers.answer_assignment(signup_id, principal.id, body["answer"])
-        return 200, SignupView().dump(signup)
+        return 200, schema_of(SignupView).dump(signup)
 
     @route("PUT", "/v1/volunteers/<string:volunteer_id>/profile")
     def put_profile(self, request, volunteer_id):
         principal = self.authenticate(request)
-        body = read_json(request, ProfileBody())
+        body = read_json(request, ProfileBody)
         staff = principal.role in access.SHIFT_MANAGERS
         if not staff and volunteer_id != principal.id:
             raise Forbidden("staff-only", "Only staff may edit another volunteer's profile.")
@@ -421,19 +421,19 @@ class VolunteerRoutes(DirectoryLookups):
             for s in body["skills"]
         ]
         profile = self.volunteers.put_profile(volunteer_id, body, principal.id)
-        return 200, ProfileView().dump(profile)
+        return 200, schema_of(ProfileView).dump(profile)
 
     @route("GET", "/v1/volunteers/<string:volunteer_id>/profile")
     def get_profile(self, request, volunteer_id):
         principal = self.authenticate(request)
         self._volunteer_readable(principal, volunteer_id)
-        return 200, ProfileView().dump(self.volunteers.get_profile(volunteer_id))
+        return 200, schema_of(ProfileView).dump(self.volunteers.get_profile(volunteer_id))
 
     @route("POST", "/v1/communities/<string:code>/activities")
     def create_activity(self, request, code):
         principal = self.authenticate(request)
         access.require_role(principal, access.SHIFT_MANAGERS, "schedule activities")
-        body = read_json(request, CreateActivityBody())
+        body = read_json(request, CreateActivityBody)
         self._community_in_scope(principal, code)
         payload = {
             **body,
@@ -446,13 +446,13 @@ class VolunteerRoutes(DirectoryLookups):
             "created_by": principal.id,
         }
         activity = self.volunteers.create_activity(payload, idempotency_key(request))
-        return 201, ActivityView().dump(activity)
+        return 201, schema_of(ActivityView).dump(activity)
 
     @route("PATCH", "/v1/activities/<string:activity_id>/occurrences/<string:day>")
     def reschedule_occurrences(self, request, activity_id, day):
         principal = self.authenticate(request)
         access.require_role(principal, access.SHIFT_MANAGERS, "edit activities")
-        body = read_json(request, RescheduleBody())
+        body = read_json(request, RescheduleBody)
         calendar = self.volunteers.activity_calendar(activity_id)  # also finds its community
         self._community_in_scope(principal, calendar["community"])
         answer = self.volunteers.reschedule_occurrences(
@@ -461,23 +461,23 @@ class VolunteerRoutes(DirectoryLookups):
             {"scope": body["scope"], "windows": [list(w) for w in body["windows"]]},
             principal.id,
         )
-        return 200, RescheduleView().dump(answer)
+        return 200, schema_of(RescheduleView).dump(answer)
 
     @route("DELETE", "/v1/activities/<string:activity_id>/occurrences/<string:day>")
     def cancel_occurrences(self, request, activity_id, day):
         principal = self.authenticate(request)
         access.require_role(principal, access.SHIFT_MANAGERS, "edit activities")
-        query = read_query(request, CancelOccurrencesQuery())
+        query = read_query(request, CancelOccurrencesQuery)
         calendar = self.volunteers.activity_calendar(activity_id)  # also finds its community
         self._community_in_scope(principal, calendar["community"])
         answer = self.volunteers.cancel_occurrences(activity_id, day, query["scope"], principal.id)
-        return 200, CancelledOccurrencesView().dump(answer)
+        return 200, schema_of(CancelledOccurrencesView).dump(answer)
 
     @route("POST", "/v1/nodes/<string:code>/rosters")
     def fill_roster(self, request, code):
         principal = self.authenticate(request)
         access.require_role(principal, access.SHIFT_MANAGERS, "fill rosters")
-        body = read_json(request, RosterBody())
+        body = read_json(request, RosterBody)
         self._node_in_scope(principal, code)
         roster = self.volunteers.fill_roster(
             {
@@ -488,13 +488,13 @@ class VolunteerRoutes(DirectoryLookups):
                 "requested_by": principal.id,
             }
         )
-        return 201, RosterView().dump(roster)
+        return 201, schema_of(RosterView).dump(roster)
 
     @route("POST", "/v1/nodes/<string:code>/roster-runs")
     def start_roster_run(self, request, code):
         principal = self.authenticate(request)
         access.require_role(principal, access.SHIFT_MANAGERS, "fill rosters")
-        body = read_json(request, RosterRunBody())
+        body = read_json(request, RosterRunBody)
         self._node_in_scope(principal, code)
         run = self.volunteers.start_roster_run(
             {
@@ -506,15 +506,15 @@ class VolunteerRoutes(DirectoryLookups):
             },
             idempotency_key(request),
         )
-        return 202, RosterRunView().dump(run), {"Location": f"/v1/roster-runs/{run['id']}"}
+        return 202, schema_of(RosterRunView).dump(run), {"Location": f"/v1/roster-runs/{run['id']}"}
 
     @route("GET", "/v1/nodes/<string:code>/roster-runs")
     def list_roster_runs(self, request, code):
         principal = self.authenticate(request)
         access.require_role(principal, access.SHIFT_MANAGERS, "read roster runs")
-        query = read_query(request, ListPageQuery())
+        query = read_query(request, ListPageQuery)
         self._node_in_scope(principal, code)
-        return 200, RosterRunPage().dump(self.volunteers.list_roster_runs(code, query))
+        return 200, schema_of(RosterRunPage).dump(self.volunteers.list_roster_runs(code, query))
 
     @route("GET", "/v1/roster-runs/<string:run_id>")
     def get_roster_run(self, request, run_id):
@@ -525,76 +525,78 @@ class VolunteerRoutes(DirectoryLookups):
             node = DirectoryRepository(uow.session).node(run["node"])
         if node is None or not access.covers(principal.scope, node.code, node.ancestors):
             raise NotFound("roster-run-not-found", f"No roster run {run_id}.")
-        return 200, RosterRunView().dump(run)
+        return 200, schema_of(RosterRunView).dump(run)
 
     @route("GET", "/v1/nodes/<string:code>/activities")
     def list_activities(self, request, code):
         principal = self.authenticate(request)
-        query = read_query(request, ActivityListQuery())
+        query = read_query(request, ActivityListQuery)
         self._node_in_scope(principal, code)
         payload = {
             **query,
             "active_from": query["active_from"].isoformat() if query["active_from"] else None,
             "active_to": query["active_to"].isoformat() if query["active_to"] else None,
         }
-        return 200, ActivityPage().dump(self.volunteers.list_activities(code, payload))
+        return 200, schema_of(ActivityPage).dump(self.volunteers.list_activities(code, payload))
 
     @route("GET", "/v1/nodes/<string:code>/teams")
     def list_teams(self, request, code):
         principal = self.authenticate(request)
-        query = read_query(request, TeamListQuery())
+        query = read_query(request, TeamListQuery)
         self._node_in_scope(principal, code)
-        return 200, TeamPage().dump(self.volunteers.list_teams(code, query))
+        return 200, schema_of(TeamPage).dump(self.volunteers.list_teams(code, query))
 
     @route("GET", "/v1/nodes/<string:code>/households")
     def list_households(self, request, code):
         principal = self.authenticate(request)
         access.require_role(principal, access.STAFF_ROLES, "read care-visit households")
-        query = read_query(request, HouseholdListQuery())
+        query = read_query(request, HouseholdListQuery)
         self._node_in_scope(principal, code)
         payload = {**query, "today": query["today"].isoformat() if query["today"] else None}
-        return 200, HouseholdPage().dump(self.volunteers.list_households(code, payload))
+        return 200, schema_of(HouseholdPage).dump(self.volunteers.list_households(code, payload))
 
     @route("POST", "/v1/shifts/<string:shift_id>/check-code")
     def issue_check_code(self, request, shift_id):
         principal = self.authenticate(request)
         access.require_role(principal, access.SHIFT_MANAGERS, "issue check-in codes")
         self._shift_in_scope(principal, shift_id)
-        return 201, CheckCodeView().dump(self.volunteers.issue_check_code(shift_id, principal.id))
+        return 201, schema_of(CheckCodeView).dump(
+            self.volunteers.issue_check_code(shift_id, principal.id)
+        )
 
     @route("POST", "/v1/shifts/<string:shift_id>/check-in")
     def check_in(self, request, shift_id):
         principal = self.authenticate(request)
-        body = read_json(request, CheckBody())
+        body = read_json(request, CheckBody)
         self._shift_in_scope(principal, shift_id)
         answer = self.volunteers.check_in(shift_id, principal.id, body["code"])
-        return 200, CheckInView().dump(answer)
+        return 200, schema_of(CheckInView).dump(answer)
 
     @route("POST", "/v1/shifts/<string:shift_id>/check-out")
     def check_out(self, request, shift_id):
         principal = self.authenticate(request)
-        body = read_json(request, CheckBody())
+        body = read_json(request, CheckBody)
         self._shift_in_scope(principal, shift_id)
         entry = self.volunteers.check_out(shift_id, principal.id, body["code"])
-        return 201, HoursEntryView().dump(entry)
+        return 201, schema_of(HoursEntryView).dump(entry)
 
     @route("POST", "/v1/shifts/<string:shift_id>/signups/<string:signup_id>/no-show")
     def record_no_show(self, request, shift_id, signup_id):
         principal = self.authenticate(request)
         access.require_role(principal, access.SHIFT_MANAGERS, "record no-shows")
-        body = read_json(request, NoShowBody())
+        body = read_json(request, NoShowBody)
         self._shift_in_scope(principal, shift_id)
         answer = self.volunteers.record_no_show(shift_id, signup_id, body["reason"], principal.id)
-        return 200, NoShowView().dump(answer)
+        return 200, schema_of(NoShowView).dump(answer)
 
     @route("POST", "/v1/volunteers/<string:volunteer_id>/hours")
     def add_hours_entry(self, request, volunteer_id):
         principal = self.authenticate(request)
         access.require_role(principal, access.SHIFT_MANAGERS, "record service hours")
-        body = read_json(request, HoursEntryBody())
+        body = read_json(request, HoursEntryBody)
         self._community_in_scope(principal, body["community"])
         entry = self.volunteers.add_hours_entry(volunteer_id, body, principal.id)
-        return 201, HoursEntryView().dump(entry)
+        return 201, schema_of(HoursEntryView).dump(entry)
 
     @route("POST", "/v1/hours/<string:entry_id>/verify")
     def verify_hours(self, request, entry_id):
@@ -602,18 +604,20 @@ class VolunteerRoutes(DirectoryLookups):
         access.require_role(principal, access.SHIFT_MANAGERS, "verify service hours")
         entry = self.volunteers.get_hours_entry(entry_id)
         self._community_in_scope(principal, entry["community"])
-        return 200, HoursEntryView().dump(self.volunteers.verify_hours(entry_id, principal.id))
+        return 200, schema_of(HoursEntryView).dump(
+            self.volunteers.verify_hours(entry_id, principal.id)
+        )
 
     @route("GET", "/v1/volunteers/<string:volunteer_id>/hours-statement")
     def hours_statement(self, request, volunteer_id):
         principal = self.authenticate(request)
-        query = read_query(request, StatementQuery())
+        query = read_query(request, StatementQuery)
         self._volunteer_readable(principal, volunteer_id)
         statement = self.volunteers.hours_statement(
             volunteer_id, query["from_"].isoformat(), query["to"].isoformat(), query["format"]
         )
         if query["format"] == "json":
-            return 200, StatementView().dump(statement)
+            return 200, schema_of(StatementView).dump(statement)
         return Response(statement["body"], status=200, content_type=statement["content_type"])
 
     @route("GET", "/v1/volunteers/<string:volunteer_id>/calendar.ics")
@@ -637,12 +641,12 @@ class VolunteerRoutes(DirectoryLookups):
     def register_household(self, request, code):
         principal = self.authenticate(request)
         access.require_role(principal, access.STAFF_ROLES, "register households for visits")
-        body = read_json(request, HouseholdBody())
+        body = read_json(request, HouseholdBody)
         self._community_in_scope(principal, code)
         household = self.volunteers.register_household(
             {**body, "community": code, "registered_by": principal.id}
         )
-        return 201, HouseholdView().dump(household)
+        return 201, schema_of(HouseholdView).dump(household)
 
     @route("POST", "/v1/households/<string:household_id>/visits")
     def record_visit(self, request, household_id):
@@ -650,7 +654,7 @@ class VolunteerRoutes(DirectoryLookups):
         access.require_role(
             principal, access.SIGNUP_ROLES | access.STAFF_ROLES, "record care visits"
         )
-        body = read_json(request, VisitBody())
+        body = read_json(request, VisitBody)
         household = self.volunteers.get_household(household_id)
         with self.kit.unit_of_work() as uow:
             node = DirectoryRepository(uow.session).node(household["community"])
@@ -661,47 +665,49 @@ class VolunteerRoutes(DirectoryLookups):
             "visited_on": body["visited_on"].isoformat() if body["visited_on"] else None,
         }
         visit = self.volunteers.record_visit(household_id, principal.id, payload)
-        return 201, VisitView().dump(visit)
+        return 201, schema_of(VisitView).dump(visit)
 
     @route("GET", "/v1/nodes/<string:code>/visit-coverage")
     def visit_coverage(self, request, code):
         principal = self.authenticate(request)
         access.require_role(principal, access.STAFF_ROLES, "read visit coverage")
-        query = read_query(request, CoverageQuery())
+        query = read_query(request, CoverageQuery)
         self._node_in_scope(principal, code)
         today = query["today"].isoformat() if query["today"] else None
-        return 200, CoverageView().dump(self.volunteers.visit_coverage(code, today))
+        return 200, schema_of(CoverageView).dump(self.volunteers.visit_coverage(code, today))
 
     @route("GET", "/v1/nodes/<string:code>/volunteer-figures")
     def volunteer_figures(self, request, code):
         principal = self.authenticate(request)
         access.require_role(principal, access.STAFF_ROLES, "read volunteer figures")
-        query = read_query(request, FiguresQuery())
+        query = read_query(request, FiguresQuery)
         self._node_in_scope(principal, code)
-        return 200, FiguresView().dump(self.volunteers.volunteer_figures(code, query["year"]))
+        return 200, schema_of(FiguresView).dump(
+            self.volunteers.volunteer_figures(code, query["year"])
+        )
 
     @route("POST", "/v1/communities/<string:code>/teams")
     def create_team(self, request, code):
         principal = self.authenticate(request)
         access.require_role(principal, access.SHIFT_MANAGERS, "create teams")
-        body = read_json(request, TeamBody())
+        body = read_json(request, TeamBody)
         self._community_in_scope(principal, code)
         team = self.volunteers.create_team({**body, "community": code, "created_by": principal.id})
-        return 201, TeamView().dump(team), {"Location": f"/v1/teams/{team['id']}"}
+        return 201, schema_of(TeamView).dump(team), {"Location": f"/v1/teams/{team['id']}"}
 
     @route("GET", "/v1/teams/<string:team_id>")
     def get_team(self, request, team_id):
         principal = self.authenticate(request)
-        return 200, TeamView().dump(self._team_in_scope(principal, team_id))
+        return 200, schema_of(TeamView).dump(self._team_in_scope(principal, team_id))
 
     @route("PUT", "/v1/teams/<string:team_id>/members/<string:volunteer_id>")
     def set_membership(self, request, team_id, volunteer_id):
         principal = self.authenticate(request)
         access.require_role(principal, access.SHIFT_MANAGERS, "manage team members")
-        body = read_json(request, MembershipBody())
+        body = read_json(request, MembershipBody)
         self._team_in_scope(principal, team_id)
         team = self.volunteers.set_membership(team_id, volunteer_id, body, principal.id)
-        return 200, TeamView().dump(team)
+        return 200, schema_of(TeamView).dump(team)
 
     def _team_in_scope(self, principal: Principal, team_id: str) -> dict:
         team = self.volunteers.get_team(team_id)
