@@ -3,6 +3,7 @@ inbox (unread count, mark read, mark all read), settings, the delivery log, webh
 subscriptions, template previews, and SMS providers' signed delivery reports."""
 
 import json
+import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -367,6 +368,27 @@ def test_a_signed_provider_report_marks_the_sms_delivered_and_a_replay_is_refuse
     assert repeated.status_code == 200 and repeated.json()["unchanged"] == 1
     after = embedded.get(f"/v1/notifications/deliveries/{sms['id']}", headers=ops).json()
     assert after["state"] == "delivered" and len(after["log"]) == len(delivery["log"])
+
+
+def test_a_report_ahead_of_its_send_asks_the_provider_to_push_again(embedded):
+    """The provider's report arrives while our delivery is still `sending` (its send's answer
+    not recorded yet): the callback answers code 1, so the provider pushes again; that push,
+    after the send is recorded, counts."""
+    _message, sms = a_sent_sms_to_a_meeting_attendee(embedded)
+    database = embedded.workdir / "data" / "notifications.db"
+
+    def set_state(state: str) -> None:
+        with sqlite3.connect(database) as connection:
+            connection.execute("UPDATE deliveries SET state = ? WHERE id = ?", (state, sms["id"]))
+
+    pushed = {"biz_id": sms["provider_reference"], "out_id": sms["id"], "success": True}
+    set_state("sending")  # as it is between the provider's answer and our commit
+    early = push_reports(embedded, [pushed])
+    assert early.status_code == 200, early.text
+    assert early.json()["code"] == 1 and early.json()["early"] == [sms["provider_reference"]]
+    set_state("sent")
+    again = push_reports(embedded, [pushed])
+    assert again.json()["code"] == 0 and again.json()["delivered"] == 1
 
 
 def test_a_malformed_signed_batch_is_a_422_and_changes_nothing(embedded):
