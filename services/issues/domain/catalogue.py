@@ -38,7 +38,6 @@ class Override:
 
 
 @cache
-@cache
 def district_default(path: str | None = None) -> tuple[dict, ...]:
     """The district's categories, read once per file (shared: `resolve` copies them)."""
     raw = yaml.safe_load(Path(path or DEFAULT_PATH).read_text(encoding="utf-8"))
