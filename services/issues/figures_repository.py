@@ -279,24 +279,33 @@ _ISSUES = table(
 
 
 _NODES = table("directory_nodes", column("code", String), column("ancestors", JSON))
-# and the rollup's own tables as its first migration made them (a later column must not
-# break that migration's rebuild)
-_ROLLUP = table(
-    "issue_month_figures",
-    column("node", String),
-    column("month", String),
-    *(column(name, Integer) for name in rollup.FIELDS),
-    column("respond_hist", HISTOGRAM),
-    column("resolve_hist", HISTOGRAM),
-)
+
+
+def _rollup_table(counts: tuple[str, ...]):
+    """`issue_month_figures` with the given count columns (a migration names its own)."""
+    return table(
+        "issue_month_figures",
+        column("node", String),
+        column("month", String),
+        *(column(name, Integer) for name in counts),
+        column("respond_hist", HISTOGRAM),
+        column("resolve_hist", HISTOGRAM),
+    )
+
+
 _DELTAS = table("issue_figure_deltas", column("id", Integer))
 
 
-def rebuild(connection: Connection, zone: str, batch: int = 5000) -> int:
+def rebuild(
+    connection: Connection, zone: str, batch: int = 5000, counts: tuple[str, ...] | None = None
+) -> int:
     """Recompute every issue's contribution and the whole rollup from the issues themselves
     (after a bulk load, by the migration that introduced it, or to repair); returns how many
-    issues it read."""
-    connection.execute(delete(_ROLLUP))
+    issues it read. `counts`: the count columns the rollup table has (a migration passes the
+    ones its schema has; by default all of `rollup.FIELDS`)."""
+    counts = rollup.FIELDS if counts is None else counts
+    rollup_table = _rollup_table(counts)
+    connection.execute(delete(rollup_table))
     connection.execute(delete(_DELTAS))
     now, done, last = utcnow(), 0, ""
     totals: dict[tuple[str, str], dict] = defaultdict(dict)
@@ -331,12 +340,12 @@ def rebuild(connection: Connection, zone: str, batch: int = 5000) -> int:
         done, last = done + len(rows), rows[-1].id
     if totals:
         connection.execute(
-            _ROLLUP.insert(),
+            rollup_table.insert(),
             [
                 {
                     "node": node,
                     "month": month,
-                    **{name: found.get(name, 0) for name in rollup.FIELDS},
+                    **{name: found.get(name, 0) for name in counts},
                     "respond_hist": found.get("respond_hist", {}),
                     "resolve_hist": found.get("resolve_hist", {}),
                 }

@@ -57,33 +57,46 @@ def upgrade(service: str, url: str, revision: str = "head") -> None:
 
 def ensure_database(url: str) -> bool:
     """Create the PostgreSQL database `url` names when the server has none by that name (a
-    first `pavilion migrate`); True when it was created. A database that exists is never
-    touched, and the maintenance database is only used when one is missing."""
+    first `pavilion migrate`); True when it was created. A database that accepts the
+    connection is never touched; only when it refuses is a maintenance database (`postgres`,
+    else `template1`) asked whether the name exists, so a refusal for another reason (a
+    wrong role or password) is raised as it was."""
     target = make_url(driver_url(url))
+    if target.get_backend_name() != "postgresql" or not target.database:
+        return False
     probe = create_engine(target, poolclass=NullPool)
     try:
         with probe.connect():
             return False
     except OperationalError as exc:
-        if "does not exist" not in str(exc.orig):
-            raise
+        refused = exc
     finally:
         probe.dispose()
-    admin = create_engine(
-        target.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
-    )
-    try:
-        with admin.connect() as connection:
-            name = admin.dialect.identifier_preparer.quote(target.database)
-            try:
-                connection.execute(text(f"CREATE DATABASE {name}"))
-            except ProgrammingError as exc:  # another replica's migrate created it meanwhile
-                if getattr(exc.orig, "pgcode", None) != "42P04":  # duplicate_database
-                    raise
-                return False
-    finally:
-        admin.dispose()
-    return True
+    for maintenance in ("postgres", "template1"):
+        admin = create_engine(
+            target.set(database=maintenance), isolation_level="AUTOCOMMIT", poolclass=NullPool
+        )
+        try:
+            with admin.connect() as connection:
+                exists = connection.execute(
+                    text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                    {"name": target.database},
+                ).first()
+                if exists:
+                    raise refused
+                name = admin.dialect.identifier_preparer.quote(target.database)
+                try:
+                    connection.execute(text(f"CREATE DATABASE {name}"))
+                except ProgrammingError as exc:  # another replica's migrate created it meanwhile
+                    if getattr(exc.orig, "pgcode", None) != "42P04":  # duplicate_database
+                        raise
+                    return False
+                return True
+        except OperationalError:
+            continue  # this maintenance database is not open to us: try the next
+        finally:
+            admin.dispose()
+    raise refused
 
 
 def service_metadata(service: str):

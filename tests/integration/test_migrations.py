@@ -12,7 +12,8 @@ import psycopg2
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import JSON, column, insert, table
+from sqlalchemy import JSON, column, insert, table, text
+from sqlalchemy.exc import OperationalError
 
 from services.volunteers.handlers.rosters import _run_view
 from services.volunteers.repository import RosterRun
@@ -111,9 +112,53 @@ def test_a_first_migrate_creates_a_missing_postgresql_database():
         assert ensure_database(url) is False  # there now: left alone
         upgrade("gateway", url)
         assert differences(url, "gateway") == []
+        # refused for another reason (an unknown role): that error, nothing created
+        stranger = url.replace("postgres@", "no_such_role@", 1).replace(name, name + "_x")
+        with pytest.raises(OperationalError, match="no_such_role"):
+            ensure_database(stranger)
+        with psycopg2.connect(PG_DSN) as connection, connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", (name + "_x",))
+            assert cursor.fetchone()[0] == 0
     finally:
         connection = psycopg2.connect(PG_DSN)
         connection.autocommit = True
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.close()
+
+
+def test_migration_0005_builds_the_rollup_from_the_issues_already_there():
+    from services.issues.repository import Issue
+
+    reported = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+    issue = {
+        "id": "iss-before-0005",
+        "community": "150105001001",
+        "category": "heating",
+        "title": "暖气不热",
+        "description": "",
+        "channel": "app",
+        "reporter_id": "acc-1",
+        "status": "reported",
+        "reported_at": reported,
+        "updated_at": reported,
+        "response_due_at": reported,
+        "resolution_due_at": reported,
+    }
+    with pg_databases(("issues",)) as urls:
+        url = urls["issues"]
+        upgrade("issues", url, "0004")
+        engine = create_db_engine(url)
+        try:
+            columns = [c for c in Issue.__table__.c if c.name != "figure_mark"]
+            before_0005 = table("issues", *(column(c.name, c.type) for c in columns))
+            with engine.begin() as connection:
+                connection.execute(insert(before_0005).values(**issue))
+            upgrade("issues", url)
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    text("SELECT node, month, reported FROM issue_month_figures")
+                ).all()
+        finally:
+            engine.dispose()
+    assert rows == [("150105001001", "2026-03", 1)]

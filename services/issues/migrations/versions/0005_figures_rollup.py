@@ -16,23 +16,23 @@ branch_labels = None
 depends_on = None
 
 HISTOGRAM = sa.JSON().with_variant(JSONB(), "postgresql")
+COUNTS = (
+    "reported",
+    "responded_in_time",
+    "completed",
+    "evaluated",
+    "solved",
+    "satisfied",
+    "basically_satisfied",
+    "response_overdue",
+    "resolution_overdue",
+)
 
 
 def upgrade() -> None:
     op.add_column("issues", sa.Column("figure_mark", sa.JSON(), nullable=True))
     counts = [
-        sa.Column(name, sa.Integer(), nullable=False, server_default="0")
-        for name in (
-            "reported",
-            "responded_in_time",
-            "completed",
-            "evaluated",
-            "solved",
-            "satisfied",
-            "basically_satisfied",
-            "response_overdue",
-            "resolution_overdue",
-        )
+        sa.Column(name, sa.Integer(), nullable=False, server_default="0") for name in COUNTS
     ]
     op.create_table(
         "issue_month_figures",
@@ -56,7 +56,7 @@ def upgrade() -> None:
     from services.issues.figures_repository import rebuild
     from shared.calendar import load_calendar
 
-    rebuild(op.get_bind(), load_calendar().timezone)
+    rebuild(op.get_bind(), load_calendar().timezone, counts=COUNTS)  # this schema's columns
 
 
 def downgrade() -> None:
