@@ -212,6 +212,17 @@ class DeliberationRepository:
     def topic(self, topic_id: str, lock: bool = False) -> Topic | None:
         return self.session.get(Topic, topic_id, with_for_update=lock or None)
 
+    def lock_topics(self, topic_ids) -> dict[str, Topic]:
+        """The topics of `topic_ids` that exist, locked in id order: every caller locks
+        topics in the same order, so two writers of shared topics cannot deadlock."""
+        wanted = sorted(set(topic_ids))
+        if not wanted:
+            return {}
+        found = self.session.scalars(
+            select(Topic).where(Topic.id.in_(wanted)).order_by(Topic.id).with_for_update()
+        )
+        return {topic.id: topic for topic in found}
+
     def topic_of_issue(self, issue_id: str) -> Topic | None:
         return self.session.scalars(select(Topic).where(Topic.issue_id == issue_id)).first()
 

@@ -539,9 +539,8 @@ def cancel_meeting(kit: KitHandle, meeting_id: str, reason: str, viewer: dict) -
             )
         meeting.status, meeting.cancel_reason = "cancelled", reason
         meeting.updated_at, meeting.version = utcnow(), meeting.version + 1
-        for item in repo.agenda(meeting.id):
-            topic = repo.topic(item.topic_id, lock=True)
-            if topic is not None and topic.status == "on_agenda":
+        for topic in repo.lock_topics(item.topic_id for item in repo.agenda(meeting.id)).values():
+            if topic.status == "on_agenda":
                 topic.status = "open"
         uow.publish(
             "issues.meeting_cancelled",
@@ -627,11 +626,7 @@ def set_agenda(kit: KitHandle, meeting_id: str, topic_ids: list[str], viewer: di
             here = {item.topic_id for item in repo.agenda(meeting.id)}
             # the topics asked for and those on the agenda now, locked in one order for every
             # caller (two meetings' agendas set at once cannot deadlock on shared topics)
-            locked = {}
-            for topic_id in sorted(set(topic_ids) | here):
-                topic = repo.topic(topic_id, lock=True)
-                if topic is not None:
-                    locked[topic_id] = topic
+            locked = repo.lock_topics(set(topic_ids) | here)
             found = {k: locked[k] for k in topic_ids if k in locked}
             council.check_agenda(
                 topic_ids,
@@ -765,9 +760,8 @@ def close_meeting(kit: KitHandle, meeting_id: str, payload: dict, viewer: dict) 
         meeting.status = "held"
         meeting.minutes, meeting.closing_report = payload["minutes"], payload.get("closing_report")
         meeting.updated_at, meeting.version = utcnow(), meeting.version + 1
-        for item in repo.agenda(meeting.id):
-            topic = repo.topic(item.topic_id, lock=True)
-            if topic is not None and topic.status == "on_agenda":
+        for topic in repo.lock_topics(item.topic_id for item in repo.agenda(meeting.id)).values():
+            if topic.status == "on_agenda":
                 topic.status = "open"
         uow.publish(
             "issues.meeting_held",
