@@ -314,7 +314,7 @@ class NotificationRoutes:
         recorded = self.notifications.record_provider_receipts(provider, reports)
         # a non-zero code makes the provider push the batch again later: reports that
         # overtook their send must not be lost (the others are recorded once either way)
-        answer = {"code": 0, "msg": "成功"} if not recorded["early"] else _PUSH_AGAIN
+        answer = _PUSH_AGAIN if recorded.get("early") else {"code": 0, "msg": "成功"}
         return 200, schema_of(SmsReportsView).dump({**answer, **recorded})
 
     @route("GET", "/v1/notifications/messages/<string:message_id>/deliveries")

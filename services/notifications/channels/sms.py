@@ -89,7 +89,3 @@ class TemplateSmsProvider:
         if code in {"isv.BUSINESS_LIMIT_CONTROL", "isp.SYSTEM_ERROR", "Throttling.User"}:
             raise TransientFailure(f"{self.name}: {code}")
         raise PermanentFailure(f"{self.name}: {code} {body.get('Message', '')}")
-
-
-# -- delivery reports (回执) pushed by the provider to our public callback ---------------------
-#

@@ -57,7 +57,12 @@ def record_provider_reports(kit: KitHandle, provider: str, reports: list[dict]) 
 
     A report can overtake the send it is about: the provider has the SMS, our delivery is
     still `sending` until the send's answer is recorded. Such reports are listed as `early`
-    and applied by none; the caller asks the provider to push them again later."""
+    and applied by none; the caller asks the provider to push them again later. Which provider
+    sends is not recorded before the send's answer either, so any signed provider's report
+    naming a delivery still `sending` is early (it changes nothing; the worst it does is ask
+    that provider to push again). A report naming only the provider's id (`biz_id`, no
+    `out_id`) cannot be matched before the send's answer is recorded and is `unknown`; our
+    SMS adapter always sends `OutId`, so the provider's reports carry our id."""
     now = utcnow()
     result: dict = {"delivered": 0, "failed": 0, "unchanged": 0, "unknown": [], "early": []}
     with kit.unit_of_work() as uow:
