@@ -373,7 +373,9 @@ class VolunteerRoutes(DirectoryLookups):
     def sign_up(self, request, shift_id):
         principal = self.authenticate(request)
         access.require_role(principal, access.SIGNUP_ROLES | access.SHIFT_MANAGERS, "sign up")
-        body = read_json(request, SignupBody) if request.get_data() else SignupBody().load({})
+        body = (
+            read_json(request, SignupBody) if request.get_data() else schema_of(SignupBody).load({})
+        )
         volunteer_id = body.pop("volunteer_id") or principal.id
         staff = principal.role in access.SHIFT_MANAGERS
         if not staff and (volunteer_id != principal.id or body["override_reason"] is not None):
