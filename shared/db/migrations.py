@@ -77,26 +77,32 @@ def ensure_database(url: str) -> bool:
             target.set(database=maintenance), isolation_level="AUTOCOMMIT", poolclass=NullPool
         )
         try:
-            with admin.connect() as connection:
-                exists = connection.execute(
-                    text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                    {"name": target.database},
-                ).first()
-                if exists:
-                    raise refused
-                name = admin.dialect.identifier_preparer.quote(target.database)
-                try:
-                    connection.execute(text(f"CREATE DATABASE {name}"))
-                except ProgrammingError as exc:  # another replica's migrate created it meanwhile
-                    if getattr(exc.orig, "pgcode", None) != "42P04":  # duplicate_database
-                        raise
-                    return False
-                return True
-        except OperationalError:
-            continue  # this maintenance database is not open to us: try the next
+            try:
+                connection = admin.connect()
+            except OperationalError:
+                continue  # this maintenance database is not open to us: try the next
+            with connection:
+                return _create_if_missing(connection, target.database, refused)
         finally:
             admin.dispose()
     raise refused
+
+
+def _create_if_missing(connection, name: str, refused: Exception) -> bool:
+    """Create database `name` unless it exists (then the refusal was for another reason)."""
+    exists = connection.execute(
+        text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+    ).first()
+    if exists:
+        raise refused
+    quoted = connection.dialect.identifier_preparer.quote(name)
+    try:
+        connection.execute(text(f"CREATE DATABASE {quoted}"))
+    except ProgrammingError as exc:  # another replica's migrate created it meanwhile
+        if getattr(exc.orig, "pgcode", None) != "42P04":  # duplicate_database
+            raise
+        return False
+    return True
 
 
 def service_metadata(service: str):

@@ -124,25 +124,26 @@ def put_settings(kit: KitHandle, node: str, payload: dict, viewer: dict) -> dict
             f"Meeting types are among {', '.join(council.MEETING_TYPES)}.",
             {"meeting_types": sorted(unknown)},
         )
-    # two first settings of one node at once: the one that loses the insert sets them again
-    # as an update (the last one wins, as with any two updates)
-    for attempt in (1, 2):
-        try:
-            with kit.unit_of_work() as uow:
-                repo = DeliberationRepository(uow.session)
-                row = repo.settings(node) or DeliberationSettings(node=node)
-                for name in SETTINGS_FIELDS:
-                    setattr(row, name, payload.get(name))
-                row.updated_at = utcnow()
-                repo.add(row)
-                uow.session.flush()
-                found = settings_for(IssueRepository(uow.session), repo, node).as_dict()
-                uow.commit()
-                return found
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    try:
+        return _save_settings(kit, node, payload)
+    except IntegrityError:
+        # two first settings of one node at once: the one that lost the insert sets them
+        # again, now as an update (the last one wins, as with any two updates)
+        return _save_settings(kit, node, payload)
+
+
+def _save_settings(kit: KitHandle, node: str, payload: dict) -> dict:
+    with kit.unit_of_work() as uow:
+        repo = DeliberationRepository(uow.session)
+        row = repo.settings(node) or DeliberationSettings(node=node)
+        for name in SETTINGS_FIELDS:
+            setattr(row, name, payload.get(name))
+        row.updated_at = utcnow()
+        repo.add(row)
+        uow.session.flush()
+        found = settings_for(IssueRepository(uow.session), repo, node).as_dict()
+        uow.commit()
+        return found
 
 
 # -- topics ---------------------------------------------------------------------------------
