@@ -1,17 +1,19 @@
 #!/usr/bin/env python
 """Pipeline benchmark (issue #2): Pavilion distributed against the bare ceiling of this machine.
 
-    python bench/pipeline.py            # the whole run, 2.5-4 minutes; prints the figures
+    python bench/pipeline.py            # the whole run, 4-6 minutes; prints the figures
     python bench/pipeline.py --help     # durations, concurrency, one system only, diagnostics
 
-One run measures two systems on the same machine, one after the other, each on its own fresh
-RabbitMQ vhost and PostgreSQL databases (removed afterwards):
+One run measures three systems on the same machine, one after the other, each on its own
+fresh RabbitMQ vhost and PostgreSQL databases (removed afterwards):
 
 - bare: a minimal nameko pipeline, HTTP → DB insert → event → DB insert, no Pavilion code
   (bench/bare_pipeline/), one process per service;
 - Pavilion: the four services as processes (`python -m pavilion run SERVICE`), a resident
   reporting an issue over HTTP until the grid worker's inbox has the message
-  (gateway → RPC → issues + outbox → event → notifications + inbox).
+  (gateway → RPC → issues + outbox → event → notifications + inbox);
+- gateway+issues: the same with gateway and issues in one process (`pavilion run gateway
+  issues`, decision 0006), the RPC carried out in that process.
 
 For each: (1) sustained maximum throughput, a closed loop of `--concurrency` keep-alive
 connections, `--warmup` seconds discarded, then a `--window` of seconds in which we count the
@@ -491,19 +493,29 @@ def _first_landing(rows) -> dict[str, float]:
     return landed
 
 
-class PavilionSystem:
-    key = "pavilion"
-    label = "Pavilion"
+# how the four services are spread over processes
+LAYOUTS = {
+    "apart": (("gateway",), ("issues",), ("volunteers",), ("notifications",)),
+    "together": (("gateway", "issues"), ("volunteers",), ("notifications",)),
+}
+LAYOUT_LABELS = {"apart": "Pavilion", "together": "gateway+issues"}
 
-    def __init__(self, workdir: Path, amqp_uri: str, urls: dict[str, str], extra_env: dict):
+
+class PavilionSystem:
+    def __init__(
+        self, workdir: Path, amqp_uri: str, urls: dict[str, str], extra_env: dict, layout: str
+    ):
         self.workdir, self.amqp_uri, self.urls, self.extra_env = workdir, amqp_uri, urls, extra_env
+        self.processes = LAYOUTS[layout]
+        self.key = f"pavilion-{layout}"
+        self.label = LAYOUT_LABELS[layout]
         self.path = REPORT_PATH
         self.pavilion = None
 
     def start(self) -> None:
         import psycopg2
 
-        from tests.support.processes import DEMO, SERVICES, Pavilion
+        from tests.support.processes import DEMO, Pavilion
         from tests.support.scenario import report, wait_for_routing
 
         env = {
@@ -519,8 +531,8 @@ class PavilionSystem:
         pavilion = self.pavilion = Pavilion(env, self.workdir)
         pavilion.cli("migrate")
         pavilion.cli("import-directory", str(DEMO))
-        for name in SERVICES:
-            pavilion.spawn(name, "run", name)
+        for process in self.processes:
+            pavilion.spawn("+".join(process), "run", *process)
         pavilion.wait_ready(timeout=90)
         wait_for_routing(pavilion, timeout=60)
         self.port = pavilion.port
@@ -910,6 +922,7 @@ def _code_version() -> str:
 
 
 def run_system(kind: str, tmp: Path, args, rate: float | None) -> dict:
+    """`kind`: "bare" or a Pavilion layout ("apart", "together")."""
     from tests.support.infra import pg_databases, rabbit_vhost
 
     names = ("intake", "inbox") if kind == "bare" else ("gateway", "issues", "volunteers",
@@ -927,7 +940,7 @@ def run_system(kind: str, tmp: Path, args, rate: float | None) -> dict:
             system = (
                 BareSystem(workdir, amqp_uri, urls, dict(args.bare_env))
                 if kind == "bare"
-                else PavilionSystem(workdir, amqp_uri, urls, dict(args.pavilion_env))
+                else PavilionSystem(workdir, amqp_uri, urls, dict(args.pavilion_env), kind)
             )
             system.vhost = vhost
             try:
@@ -949,58 +962,89 @@ def run_system(kind: str, tmp: Path, args, rate: float | None) -> dict:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
 
 
-def print_report(info: dict, bare: dict, pav: dict) -> dict:
-    b, p = bare["closed"], pav["closed"]
-    bo, po = bare["open"], pav["open"]
-    throughput_ratio = p.delivered_per_s / b.delivered_per_s if b.delivered_per_s else math.nan
-    p99_ratio = po.e2e_ms["p99"] / bo.e2e_ms["p99"] if bo.e2e_ms["p99"] else math.nan
+def print_report(info: dict, bare: dict, pavilions: dict[str, dict]) -> dict:
+    """The figures side by side: the bare pipeline, then each Pavilion layout with its ratio
+    to the bare pipeline; and the targets' verdict for each layout."""
+    b, bo = bare["closed"], bare["open"]
+    columns = [("bare", "", bare)] + [
+        (LAYOUT_LABELS[layout], "÷ bare", result) for layout, result in pavilions.items()
+    ]
+
+    def row(label, value, ratio=None) -> tuple[str, list[str]]:
+        cells = [value(bare)]
+        for _, _, result in columns[1:]:
+            cells += [value(result), ratio(result) if ratio else ""]
+        return label, cells
+
+    def closed(r):
+        return r["closed"]
+
+    def opened(r):
+        return r["open"]
+
+    def cpu_ms(r):
+        return _cpu_ms(r["closed"])
+
+    def fmt_p(summary, key):
+        return f"{summary[key]:.1f}"
+
     rows = [
-        ("max throughput, delivered to inbox (/s)", f"{b.delivered_per_s:.1f}",
-         f"{p.delivered_per_s:.1f}", f"{throughput_ratio:.2f}"),
-        ("max throughput, accepted over HTTP (/s)", f"{b.accepted_per_s:.1f}",
-         f"{p.accepted_per_s:.1f}", _ratio(p.accepted_per_s, b.accepted_per_s)),
-        ("  at max: end-to-end p50 / p99 (ms)", f"{b.e2e_ms['p50']:.0f} / {b.e2e_ms['p99']:.0f}",
-         f"{p.e2e_ms['p50']:.0f} / {p.e2e_ms['p99']:.0f}", ""),
-        (f"  at max: machine CPU (% of {100 * os.cpu_count()})", f"{b.cpu['machine']:.0f}",
-         f"{p.cpu['machine']:.0f}", ""),
-        ("  at max: machine CPU per delivered report (ms)", f"{_cpu_ms(b):.1f}",
-         f"{_cpu_ms(p):.1f}", _ratio(_cpu_ms(p), _cpu_ms(b))),
-        (f"half load ({bare['rate']:g}/s): end-to-end p50 (ms)", f"{bo.e2e_ms['p50']:.1f}",
-         f"{po.e2e_ms['p50']:.1f}", _ratio(po.e2e_ms["p50"], bo.e2e_ms["p50"])),
-        (f"half load ({bare['rate']:g}/s): end-to-end p99 (ms)", f"{bo.e2e_ms['p99']:.1f}",
-         f"{po.e2e_ms['p99']:.1f}", f"{p99_ratio:.2f}"),
-        ("half load: HTTP p50 / p99 (ms)", f"{bo.http_ms['p50']:.1f} / {bo.http_ms['p99']:.1f}",
-         f"{po.http_ms['p50']:.1f} / {po.http_ms['p99']:.1f}", ""),
-        ("half load: undelivered / errors", f"{bo.undelivered} / {bo.errors}",
-         f"{po.undelivered} / {po.errors}", ""),
+        row("max throughput, delivered to inbox (/s)",
+            lambda r: f"{closed(r).delivered_per_s:.1f}",
+            lambda r: _ratio(closed(r).delivered_per_s, b.delivered_per_s)),
+        row("max throughput, accepted over HTTP (/s)",
+            lambda r: f"{closed(r).accepted_per_s:.1f}",
+            lambda r: _ratio(closed(r).accepted_per_s, b.accepted_per_s)),
+        row("  at max: end-to-end p50 / p99 (ms)",
+            lambda r: f"{closed(r).e2e_ms['p50']:.0f} / {closed(r).e2e_ms['p99']:.0f}"),
+        row(f"  at max: machine CPU (% of {100 * os.cpu_count()})",
+            lambda r: f"{closed(r).cpu['machine']:.0f}"),
+        row("  at max: machine CPU per delivered report (ms)",
+            lambda r: f"{cpu_ms(r):.1f}", lambda r: _ratio(cpu_ms(r), _cpu_ms(b))),
+        row(f"half load ({bare['rate']:g}/s): end-to-end p50 (ms)",
+            lambda r: fmt_p(opened(r).e2e_ms, "p50"),
+            lambda r: _ratio(opened(r).e2e_ms["p50"], bo.e2e_ms["p50"])),
+        row(f"half load ({bare['rate']:g}/s): end-to-end p99 (ms)",
+            lambda r: fmt_p(opened(r).e2e_ms, "p99"),
+            lambda r: _ratio(opened(r).e2e_ms["p99"], bo.e2e_ms["p99"])),
+        row("half load: HTTP p50 / p99 (ms)",
+            lambda r: f"{opened(r).http_ms['p50']:.1f} / {opened(r).http_ms['p99']:.1f}"),
+        row("half load: undelivered / errors",
+            lambda r: f"{opened(r).undelivered} / {opened(r).errors}"),
+        row("at half its own max: rate, e2e p50 / p99 (ms)",
+            lambda r: (f"{r['own_half_rate']:g}/s: {r['own_half'].e2e_ms['p50']:.1f} / "
+                       f"{r['own_half'].e2e_ms['p99']:.1f}") if "own_half" in r else ""),
     ]  # fmt: skip
-    if "own_half" in pav:
-        own = pav["own_half"]
-        rows.append((f"Pavilion at half its own max ({pav['own_half_rate']:g}/s): e2e p50 / p99",
-                     "", f"{own.e2e_ms['p50']:.1f} / {own.e2e_ms['p99']:.1f}", ""))  # fmt: skip
-    width = max(len(r[0]) for r in rows)
+    width = max(len(label) for label, _ in rows)
     print()
     print(f"Pipeline benchmark, {date.today().isoformat()}: {info['cores']} cores ({info['cpu']}), "
           f"Python {info['python']}, RabbitMQ {info['rabbitmq']}, PostgreSQL "
           f"{info['postgresql']}, nameko {info['nameko']}; code {info['code']}")  # fmt: skip
-    print(f"{'':{width}}  {'bare':>14}  {'Pavilion':>14}  {'Pavilion/bare':>13}")
-    for label, x, y, z in rows:
-        print(f"{label:{width}}  {x:>14}  {y:>14}  {z:>13}")
-    throughput_met = throughput_ratio >= 0.5
-    p99_met = p99_ratio <= 2.0
+    header = [columns[0][0]] + [h for label, unit, _ in columns[1:] for h in (label, unit)]
+    print(f"{'':{width}}" + "".join(f"  {h:>16}" for h in header))
+    for label, cells in rows:
+        print(f"{label:{width}}" + "".join(f"  {c:>16}" for c in cells))
     print()
-    print(
-        f"target: Pavilion throughput >= 0.5 x bare: {throughput_ratio:.2f} -> "
-        f"{'MET' if throughput_met else 'NOT MET'}"
-    )
-    print(
-        f"target: Pavilion p99 at half load <= 2 x bare: {p99_ratio:.2f} -> "
-        f"{'MET' if p99_met else 'NOT MET'}"
-    )
+    verdicts = {}
+    for layout, result in pavilions.items():
+        p, po = result["closed"], result["open"]
+        throughput_ratio = p.delivered_per_s / b.delivered_per_s if b.delivered_per_s else math.nan
+        p99_ratio = po.e2e_ms["p99"] / bo.e2e_ms["p99"] if bo.e2e_ms["p99"] else math.nan
+        verdicts[layout] = {
+            "throughput_ratio": throughput_ratio,
+            "p99_ratio": p99_ratio,
+            "throughput_met": throughput_ratio >= 0.5,
+            "p99_met": p99_ratio <= 2.0,
+        }
+        name = LAYOUT_LABELS[layout]
+        print(f"target: {name} throughput >= 0.5 x bare: {throughput_ratio:.2f} -> "
+              f"{'MET' if throughput_ratio >= 0.5 else 'NOT MET'}")  # fmt: skip
+        print(f"target: {name} p99 at half load <= 2 x bare: {p99_ratio:.2f} -> "
+              f"{'MET' if p99_ratio <= 2.0 else 'NOT MET'}")  # fmt: skip
     print()
     disturbed = [
-        f"{system} {phase}"
-        for system, result in (("bare", bare), ("Pavilion", pav))
+        f"{label} {phase}"
+        for label, _, result in columns
         for phase in ("closed", "open", "own_half")
         if phase in result and _disturbed(result[phase])
     ]
@@ -1008,21 +1052,18 @@ def print_report(info: dict, bare: dict, pav: dict) -> dict:
         print(f"WARNING: other programs were busy during: {', '.join(disturbed)}; "
               "these figures are disturbed, run again on a quiet machine")  # fmt: skip
         print()
-    print("CPU in the max-throughput window, % of one core:")
-    for label, r in (("bare", b), ("Pavilion", p)):
-        print(f"  {label:18}" + ", ".join(f"{k} {v:.0f}" for k, v in r.cpu.items()))
-    print("CPU at half load, % of one core:")
-    for label, r in (("bare", bo), ("Pavilion", po), ("Pavilion own half", pav.get("own_half"))):
-        if r is None:
-            continue
-        print(f"  {label:18}" + ", ".join(f"{k} {v:.0f}" for k, v in r.cpu.items()))
-    return {
-        "disturbed": disturbed,
-        "throughput_ratio": throughput_ratio,
-        "p99_ratio": p99_ratio,
-        "throughput_met": throughput_met,
-        "p99_met": p99_met,
-    }
+    for title, phase in (("CPU in the max-throughput window", "closed"),
+                         ("CPU at half load", "open"),
+                         ("CPU at half its own max", "own_half")):  # fmt: skip
+        lines = [
+            f"  {label:18}" + ", ".join(f"{k} {v:.0f}" for k, v in result[phase].cpu.items())
+            for label, _, result in columns
+            if phase in result
+        ]
+        if lines:
+            print(f"{title}, % of one core:")
+            print("\n".join(lines))
+    return {"disturbed": disturbed, **verdicts}
 
 
 # a window is disturbed when other programs used more than this share of a core (in a quiet
@@ -1063,16 +1104,19 @@ def bench_main(args) -> int:
         tmp = Path(tmp_name)
         results: dict = {"machine": info, "date": date.today().isoformat(), "args": {
             k: v for k, v in vars(args).items() if k != "func"}}  # fmt: skip
-        bare = pav = None
+        bare = None
+        pavilions: dict[str, dict] = {}
         if args.only in (None, "bare"):
             bare = run_system("bare", tmp, args, None)
             results["bare"] = _as_json(bare)
         if args.only in (None, "pavilion"):
             rate = bare["rate"] if bare else (args.rate or 115.0)
-            pav = run_system("pavilion", tmp, args, rate)
-            results["pavilion"] = _as_json(pav)
-        if bare and pav:
-            results["verdict"] = print_report(info, bare, pav)
+            layouts = tuple(LAYOUTS) if args.layout == "both" else (args.layout,)
+            for layout in layouts:
+                pavilions[layout] = run_system(layout, tmp, args, rate)
+                results[f"pavilion_{layout}"] = _as_json(pavilions[layout])
+        if bare and pavilions:
+            results["verdict"] = print_report(info, bare, pavilions)
     print(f"\ntotal run time {time.monotonic() - started:.0f} s", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, default=str))
@@ -1135,6 +1179,14 @@ def main(argv=None) -> int:
         choices=("bare", "pavilion"),
         default=None,
         help="measure one system only (no comparison)",
+    )
+    parser.add_argument(
+        "--layout",
+        choices=(*LAYOUTS, "both"),
+        default="both",
+        help="how Pavilion's services share processes: apart (one process each), together "
+        "(gateway and issues in one process, decision 0006) or both, one after the other "
+        "(default)",
     )
     parser.add_argument(
         "--pavilion-env",

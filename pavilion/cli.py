@@ -73,17 +73,17 @@ def _load_demo(settings: Settings) -> list[tuple[str, str, str, str]]:
 
 
 @main.command()
-@click.argument("service", type=click.Choice(SERVICES))
-def run(service: str) -> None:
+@click.argument("services", nargs=-1, required=True, type=click.Choice(SERVICES))
+def run(services: tuple[str, ...]) -> None:
     """Run one service as its own process (distributed mode: AMQP_URI and
     <SERVICE>_DATABASE_URL select RabbitMQ and PostgreSQL). Replicas share its queues."""
     from pavilion.runtime import Runner, migrate, prepare_process
 
     settings = Settings.from_env()
     prepare_process(settings)
-    migrate(settings, (service,))
-    Runner(settings, (service,)).run_forever(
-        on_started=lambda: click.echo(f"{service} is running", err=True)
+    migrate(settings, services)
+    Runner(settings, services).run_forever(
+        on_started=lambda: click.echo(f"{', '.join(services)} running", err=True)
     )
 
 

@@ -1,5 +1,5 @@
-"""Starting Pavilion: all four services in one process (embedded) or one service per process
-(distributed). The same service classes run either way; only configuration differs."""
+"""Starting Pavilion: all four services in one process (embedded), or one or more services per
+process (distributed). The same service classes run either way; only configuration differs."""
 
 from __future__ import annotations
 
@@ -53,9 +53,16 @@ class Runner:
     def __init__(self, settings: Settings, services: tuple[str, ...]):
         from nameko.containers import ServiceContainer
 
+        from shared.messaging.rpc import IN_PROCESS_RPC_KEY
+
         self.settings = settings
+        configs = {name: settings.nameko_config(name) for name in services}
+        if len(services) > 1 and not settings.embedded:
+            # services run together call each other here, not through the broker (0006)
+            for config in configs.values():
+                config[IN_PROCESS_RPC_KEY] = True
         self.containers = [
-            ServiceContainer(service_class(name), settings.nameko_config(name)) for name in services
+            ServiceContainer(service_class(name), configs[name]) for name in services
         ]
         self._stop_requested = False
 

@@ -5,6 +5,13 @@ nameko's in-service `RpcProxy` waits forever, and a request left in the queue of
 service runs whenever the service comes back. `TimedRpc` gives each call a deadline: the
 request message expires on the broker when the deadline passes (`expiration`), and the caller
 stops waiting and gets `ServiceUnavailable` (a 503 problem) instead of hanging.
+
+Services run together in one process (`pavilion run gateway issues`, configured with
+`IN_PROCESS_RPC_KEY`) call each other in that process: the request becomes a worker of the
+called service's container directly, without the two broker messages. The contract is the
+broker's: the same entrypoint, signature check, context data (correlation id), worker pool,
+deadline, JSON round trip of the result and exceptions as they cross the broker; a request
+still waiting for a worker at its deadline never runs. Decision 0006.
 """
 
 from __future__ import annotations
@@ -13,7 +20,8 @@ import time
 import warnings
 
 import eventlet
-from kombu import Connection
+from eventlet.event import Event
+from kombu import Connection, serialization
 from kombu.entity import TRANSIENT_DELIVERY_MODE as TRANSIENT
 from kombu.exceptions import ChannelError, OperationalError
 from kombu.pools import producers
@@ -21,12 +29,19 @@ from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import (
     AMQP_SSL_CONFIG_KEY,
     AMQP_URI_CONFIG_KEY,
+    CALL_ID_STACK_CONTEXT_KEY,
     DEFAULT_SERIALIZER,
     DEFAULT_TRANSPORT_OPTIONS,
     LOGIN_METHOD_CONFIG_KEY,
     SERIALIZER_CONFIG_KEY,
 )
-from nameko.exceptions import UnknownService
+from nameko.exceptions import (
+    ContainerBeingKilled,
+    UnknownService,
+    UnserializableValueError,
+    deserialize,
+    serialize,
+)
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
 from nameko.rpc import MethodProxy, ReplyListener, Responder, RpcConsumer, get_rpc_exchange
@@ -37,6 +52,17 @@ from shared.logging import get_logger
 from shared.metrics import RPC_SECONDS
 
 log = get_logger(__name__)
+
+# container config key: this process runs its services' RPC calls to each other in-process
+IN_PROCESS_RPC_KEY = "IN_PROCESS_RPC"
+# the RPC consumers of this process's running services that take in-process calls, by name
+_in_process: dict[str, list[RpcConsumer]] = {}
+
+
+def _as_across_the_broker(exc: BaseException) -> Exception:
+    """The exception a caller gets when `exc` is raised by the service at the other end of
+    the broker (a registered Pavilion error as itself, anything else as `RemoteError`)."""
+    return deserialize(serialize(exc))
 
 
 class PooledPublisher(Publisher):
@@ -110,6 +136,7 @@ class TimedServiceProxy:
         timeout: float,
         embedded: bool,
         publisher: Publisher | None = None,
+        in_process: bool = False,
     ):
         self._worker_ctx = worker_ctx
         self._service = service
@@ -117,12 +144,16 @@ class TimedServiceProxy:
         self._timeout = timeout
         self._embedded = embedded
         self._publisher = publisher
+        self._in_process = in_process
 
     def __getattr__(self, method: str):
         if method.startswith("_"):
             raise AttributeError(method)
 
         def call(*args, **kwargs):
+            consumers = _in_process.get(self._service) if self._in_process else None
+            if consumers:
+                return self._call_in_process(consumers[0], method, args, kwargs)
             if self._publisher is not None:
                 proxy = _PooledMethodProxy(
                     self._worker_ctx, self._service, method, self._reply_listener, self._publisher
@@ -163,6 +194,58 @@ class TimedServiceProxy:
                 )
 
         return call
+
+    def _call_in_process(self, consumer: RpcConsumer, method: str, args, kwargs):
+        container = consumer.container
+        serializer = container.config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER)
+        try:
+            provider = consumer.get_provider_for_method(f"{self._service}.{method}")
+            provider.check_signature(args, kwargs)
+        except Exception as exc:  # MethodNotFound, IncorrectSignature
+            raise _as_across_the_broker(exc) from None
+        # what the broker path sends as headers: the context data and the call id stack
+        data = {k: v for k, v in self._worker_ctx.context_data.items() if v is not None}
+        data[CALL_ID_STACK_CONTEXT_KEY] = self._worker_ctx.call_id_stack
+        done = Event()
+
+        def handle_result(_worker_ctx, result, exc_info):
+            done.send((result, exc_info))
+            return result, exc_info
+
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            # the deadline covers the wait for a free worker too: a request still waiting
+            # then is dropped, as an expired message is
+            with eventlet.Timeout(self._timeout):
+                try:
+                    container.spawn_worker(
+                        provider, args, kwargs, context_data=data, handle_result=handle_result
+                    )
+                except ContainerBeingKilled:
+                    raise ServiceUnavailable(
+                        "service-unavailable", f"The {self._service} service is stopping."
+                    ) from None
+                result, exc_info = done.wait()
+            if exc_info is not None:
+                outcome = "error"
+                raise _as_across_the_broker(exc_info[1])
+            try:
+                content_type, encoding, body = serialization.dumps(result, serializer)
+            except Exception:
+                outcome = "error"
+                raise _as_across_the_broker(UnserializableValueError(result)) from None
+            return serialization.loads(body, content_type, encoding)
+        except eventlet.Timeout:
+            outcome = "timeout"
+            raise ServiceUnavailable(
+                "service-timeout",
+                f"The {self._service} service did not answer within {self._timeout:g} s.",
+            ) from None
+        finally:
+            RPC_SECONDS.labels(self._service, method, outcome).observe(
+                time.perf_counter() - started
+            )
 
     def _forget(self, reply) -> None:
         events = self._reply_listener._reply_events
@@ -229,6 +312,7 @@ class TimedRpc(DependencyProvider):
             settings.rpc_timeout,
             settings.embedded,
             self._publisher,
+            in_process=bool(self.container.config.get(IN_PROCESS_RPC_KEY)),
         )
 
 
@@ -287,6 +371,20 @@ class ResilientRpcConsumer(RpcConsumer):
 
 class Rpc(NamekoRpc):
     rpc_consumer = ResilientRpcConsumer()
+
+    def start(self) -> None:
+        super().start()
+        if self.container.config.get(IN_PROCESS_RPC_KEY):
+            consumers = _in_process.setdefault(self.container.service_name, [])
+            if self.rpc_consumer not in consumers:
+                consumers.append(self.rpc_consumer)
+
+    def stop(self) -> None:
+        # before the container waits for its workers: no in-process call starts one after
+        consumers = _in_process.get(self.container.service_name, [])
+        if self.rpc_consumer in consumers:
+            consumers.remove(self.rpc_consumer)
+        super().stop()
 
 
 # every Pavilion service uses this `rpc`: nameko's own would start a second consumer on the

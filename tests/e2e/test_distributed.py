@@ -10,8 +10,9 @@ import uuid
 
 import eventlet.patcher
 import psycopg2
+from kombu import Connection, Exchange, Queue
 
-from tests.support.processes import wait_until
+from tests.support.processes import Pavilion, free_port, wait_until
 from tests.support.scenario import (
     GRID_1,
     GRID_2,
@@ -49,6 +50,42 @@ def test_a_report_reaches_the_grid_workers_inbox(distributed):
     assert response.status_code == 201, response.text
     issue_id = response.json()["id"]
     _expect_exactly_once(distributed, grid_worker(distributed), [issue_id], timeout=20)
+
+
+def test_gateway_and_issues_in_one_process_call_each_other_without_the_broker(
+    distributed, tmp_path
+):
+    """`pavilion run gateway issues` beside the four processes (decision 0006): its gateway's
+    reports are carried out by its own issues service in-process, and still reach the grid
+    worker's inbox through the event backbone; a report through the lone gateway goes
+    through the broker."""
+    wait_for_routing(distributed)
+    together = Pavilion({**distributed.env, "PAVILION_HTTP_PORT": str(free_port())}, tmp_path)
+    together.spawn("gateway+issues", "run", "gateway", "issues")
+    exchange = Exchange("nameko-rpc", type="topic", durable=True)
+    spy = Queue(f"spy-{uuid.uuid4().hex[:8]}", exchange, routing_key="issues.*", durable=False)
+    try:
+        together.wait_ready(timeout=60)
+        with Connection(distributed.env["AMQP_URI"]) as connection:
+            spied = spy(connection.default_channel)
+            spied.declare()
+            try:
+                here = report(together, resident(together), "楼道灯不亮", grid=GRID_1)
+                assert here.status_code == 201, here.text
+                assert spied.get(no_ack=True) is None  # requests expire in 5 s: none came
+                there = report(distributed, resident(distributed), "楼道灯又不亮", grid=GRID_1)
+                assert there.status_code == 201, there.text
+                assert spied.get(no_ack=True) is not None
+            finally:
+                spied.delete()
+        _expect_exactly_once(
+            distributed,
+            grid_worker(distributed),
+            [here.json()["id"], there.json()["id"]],
+            timeout=20,
+        )
+    finally:
+        together.stop_all()
 
 
 def test_queues_are_durable_quorum_queues_listed_for_ops(distributed):

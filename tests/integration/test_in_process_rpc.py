@@ -1,0 +1,186 @@
+"""Services run together in one process call each other there (decision 0006), with the
+broker path's contract: answers and errors as they would cross the broker, the caller's
+correlation id, the deadline, and a request that waited past its deadline never runs. Once
+the called service stops, calls go through the broker again."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import eventlet
+import pytest
+from kombu import Connection, Exchange, Queue
+from nameko.containers import ServiceContainer
+from nameko.exceptions import IncorrectSignature, MethodNotFound, RemoteError
+from nameko.testing.services import entrypoint_hook
+
+from shared.errors import NotFound, ServiceUnavailable
+from shared.logging import CONTEXT_KEY, CorrelationId
+from shared.messaging.rpc import IN_PROCESS_RPC_KEY, TimedRpc, rpc
+
+
+class Ran:
+    labels: list[str] = []
+
+
+class IssuesStandIn:
+    name = "issues"
+    correlation_id = CorrelationId()
+
+    @rpc
+    def echo(self, value):
+        Ran.labels.append(value)
+        return (value, {"n": 1})  # a tuple comes back a list, as JSON makes it
+
+    @rpc
+    def slow(self, label, seconds):
+        Ran.labels.append(label)
+        eventlet.sleep(seconds)
+        return label
+
+    @rpc
+    def missing(self, issue_id):
+        raise NotFound("issue-not-found", f"No issue {issue_id}.")
+
+    @rpc
+    def broken(self):
+        raise KeyError("oops")
+
+    @rpc
+    def unserializable(self):
+        return object()
+
+    @rpc
+    def correlation(self):
+        return self.correlation_id
+
+
+class Gateway:
+    name = "gateway"
+    issues = TimedRpc("issues")
+
+    @rpc
+    def call(self, method, *args):
+        return getattr(self.issues, method)(*args)
+
+
+def _config(settings, service, **extra):
+    return {**settings.nameko_config(service), IN_PROCESS_RPC_KEY: True, **extra}
+
+
+@contextmanager
+def spy_on_requests(settings):
+    """A queue bound like the issues service's RPC queue, consumed as messages arrive (they
+    expire at the call's deadline): it sees every request that went through the broker."""
+    exchange = Exchange("nameko-rpc", type="topic", durable=True)
+    queue = Queue("spy-issues-rpc", exchange=exchange, routing_key="issues.*", durable=False)
+    seen: list[str] = []
+    stopping = []
+    with Connection(settings.amqp_uri) as connection:
+        channel = connection.channel()
+        queue(channel).declare()
+
+        def record(body, message):
+            seen.append(message.delivery_info["routing_key"])
+            message.ack()
+
+        def drain():
+            with connection.Consumer(queue, callbacks=[record], channel=channel):
+                while not stopping:
+                    try:
+                        connection.drain_events(timeout=0.05)
+                    except TimeoutError:
+                        pass
+
+        spying = eventlet.spawn(drain)
+        try:
+            yield lambda: (eventlet.sleep(0.2), len(seen))[1]
+        finally:
+            stopping.append(True)
+            spying.wait()
+            queue(channel).delete()
+
+
+def test_calls_run_in_process_with_the_broker_contract(settings):
+    Ran.labels = []
+    issues = ServiceContainer(IssuesStandIn, _config(settings, "issues"))
+    gateway = ServiceContainer(Gateway, _config(settings, "gateway"))
+    issues.start()
+    gateway.start()
+    try:
+        with spy_on_requests(settings) as requests_through_broker:
+            with entrypoint_hook(gateway, "call") as call:
+                assert call("echo", "a") == ["a", {"n": 1}]
+                with pytest.raises(NotFound) as not_found:
+                    call("missing", "iss-1")
+                assert not_found.value.code == "issue-not-found"
+                assert "iss-1" in not_found.value.detail
+                with pytest.raises(RemoteError) as broken:
+                    call("broken")
+                assert broken.value.exc_type == "KeyError"
+                with pytest.raises(RemoteError) as unserializable:
+                    call("unserializable")
+                assert unserializable.value.exc_type == "UnserializableValueError"
+                with pytest.raises(IncorrectSignature):
+                    call("echo")
+                with pytest.raises(MethodNotFound):
+                    call("no_such_method")
+            with entrypoint_hook(
+                gateway, "call", context_data={CONTEXT_KEY: "corr-in-process"}
+            ) as call:
+                assert call("correlation") == "corr-in-process"
+            assert requests_through_broker() == 0
+        assert Ran.labels == ["a"]  # the refused signature never ran
+    finally:
+        gateway.stop()
+        issues.stop()
+
+
+def test_a_request_waiting_for_a_worker_past_its_deadline_never_runs(settings):
+    Ran.labels = []
+    # one worker: a second call waits for it; the deadline (1 s) passes first
+    issues = ServiceContainer(IssuesStandIn, _config(settings, "issues", max_workers=1))
+    gateway = ServiceContainer(Gateway, _config(settings, "gateway"))
+    issues.start()
+    gateway.start()
+    try:
+        with entrypoint_hook(gateway, "call") as call:
+            busy = eventlet.spawn(call, "slow", "first", 1.5)
+            eventlet.sleep(0.1)
+            with pytest.raises(ServiceUnavailable) as late:
+                call("slow", "stale", 0)
+            assert late.value.code == "service-timeout"
+            with pytest.raises(ServiceUnavailable):
+                busy.wait()  # the running call outlived its deadline too
+        eventlet.sleep(0.7)  # the first call has finished: the stale one would run now
+        with entrypoint_hook(gateway, "call") as call:
+            assert call("slow", "fresh", 0) == "fresh"
+        assert Ran.labels == ["first", "fresh"]
+    finally:
+        gateway.stop()
+        issues.stop()
+
+
+def test_once_the_service_stops_calls_go_through_the_broker_again(settings):
+    Ran.labels = []
+    issues = ServiceContainer(IssuesStandIn, _config(settings, "issues"))
+    gateway = ServiceContainer(Gateway, _config(settings, "gateway"))
+    issues.start()
+    gateway.start()
+    # a replica of the service elsewhere: it takes requests from the broker only
+    elsewhere = ServiceContainer(IssuesStandIn, settings.nameko_config("issues"))
+    try:
+        with spy_on_requests(settings) as requests_through_broker:
+            with entrypoint_hook(gateway, "call") as call:
+                assert call("echo", "here") == ["here", {"n": 1}]
+            assert requests_through_broker() == 0
+            issues.stop()
+            elsewhere.start()
+            with entrypoint_hook(gateway, "call") as call:
+                assert call("echo", "there") == ["there", {"n": 1}]
+            assert requests_through_broker() == 1
+        assert Ran.labels == ["here", "there"]
+    finally:
+        gateway.stop()
+        elsewhere.stop()
+        issues.stop()
