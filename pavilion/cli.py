@@ -75,8 +75,10 @@ def _load_demo(settings: Settings) -> list[tuple[str, str, str, str]]:
 @main.command()
 @click.argument("services", nargs=-1, required=True, type=click.Choice(SERVICES))
 def run(services: tuple[str, ...]) -> None:
-    """Run one service as its own process (distributed mode: AMQP_URI and
-    <SERVICE>_DATABASE_URL select RabbitMQ and PostgreSQL). Replicas share its queues."""
+    """Run services in this process (distributed mode: AMQP_URI and <SERVICE>_DATABASE_URL
+    select RabbitMQ and PostgreSQL); usually one, as its own process. Replicas share its
+    queues. With several (`pavilion run gateway issues`), the gateway's calls to the others
+    run in this process instead of through the broker (decision 0006)."""
     from pavilion.runtime import Runner, migrate, prepare_process
 
     settings = Settings.from_env()

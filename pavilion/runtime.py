@@ -67,7 +67,9 @@ class Runner:
         self._stop_requested = False
 
     def start(self) -> None:
-        for container in self.containers:
+        """The gateway last: the services it calls in this process are ready before it takes
+        requests (the reverse of `stop`)."""
+        for container in sorted(self.containers, key=lambda c: c.service_name == "gateway"):
             container.start()
 
     def request_stop(self, *_args) -> None:

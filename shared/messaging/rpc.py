@@ -16,6 +16,7 @@ still waiting for a worker at its deadline never runs. Decision 0006.
 
 from __future__ import annotations
 
+import sys
 import time
 import warnings
 
@@ -57,6 +58,21 @@ log = get_logger(__name__)
 IN_PROCESS_RPC_KEY = "IN_PROCESS_RPC"
 # the RPC consumers of this process's running services that take in-process calls, by name
 _in_process: dict[str, list[RpcConsumer]] = {}
+
+
+def _round_trip(value, serializer: str):
+    """`value` as it arrives at the other end of the broker (a tuple as a list, …)."""
+    content_type, encoding, body = serialization.dumps(value, serializer)
+    return serialization.loads(body, content_type, encoding)
+
+
+def _live_consumer(service: str) -> RpcConsumer | None:
+    """The RPC consumer of `service` in this process that takes in-process calls, if any."""
+    for consumer in _in_process.get(service, ()):
+        container = consumer.container
+        if not container._being_killed and not container._died.ready():
+            return consumer
+    return None
 
 
 def _as_across_the_broker(exc: BaseException) -> Exception:
@@ -151,9 +167,9 @@ class TimedServiceProxy:
             raise AttributeError(method)
 
         def call(*args, **kwargs):
-            consumers = _in_process.get(self._service) if self._in_process else None
-            if consumers:
-                return self._call_in_process(consumers[0], method, args, kwargs)
+            consumer = _live_consumer(self._service) if self._in_process else None
+            if consumer is not None:
+                return self._call_in_process(consumer, method, args, kwargs)
             if self._publisher is not None:
                 proxy = _PooledMethodProxy(
                     self._worker_ctx, self._service, method, self._reply_listener, self._publisher
@@ -198,50 +214,68 @@ class TimedServiceProxy:
     def _call_in_process(self, consumer: RpcConsumer, method: str, args, kwargs):
         container = consumer.container
         serializer = container.config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER)
-        try:
-            provider = consumer.get_provider_for_method(f"{self._service}.{method}")
-            provider.check_signature(args, kwargs)
-        except Exception as exc:  # MethodNotFound, IncorrectSignature
-            raise _as_across_the_broker(exc) from None
-        # what the broker path sends as headers: the context data and the call id stack
-        data = {k: v for k, v in self._worker_ctx.context_data.items() if v is not None}
-        data[CALL_ID_STACK_CONTEXT_KEY] = self._worker_ctx.call_id_stack
-        done = Event()
-
-        def handle_result(_worker_ctx, result, exc_info):
-            done.send((result, exc_info))
-            return result, exc_info
-
         started = time.perf_counter()
-        outcome = "ok"
+        outcome = "error"
         try:
-            # the deadline covers the wait for a free worker too: a request still waiting
-            # then is dropped, as an expired message is
-            with eventlet.Timeout(self._timeout):
-                try:
-                    container.spawn_worker(
-                        provider, args, kwargs, context_data=data, handle_result=handle_result
-                    )
-                except ContainerBeingKilled:
-                    raise ServiceUnavailable(
-                        "service-unavailable", f"The {self._service} service is stopping."
-                    ) from None
-                result, exc_info = done.wait()
-            if exc_info is not None:
-                outcome = "error"
-                raise _as_across_the_broker(exc_info[1])
+            # the request as the broker would carry it: arguments through the serializer (a
+            # value it cannot encode fails here, in the caller), then the callee's checks
+            request = _round_trip({"args": args, "kwargs": kwargs}, serializer)
             try:
-                content_type, encoding, body = serialization.dumps(result, serializer)
-            except Exception:
-                outcome = "error"
-                raise _as_across_the_broker(UnserializableValueError(result)) from None
-            return serialization.loads(body, content_type, encoding)
-        except eventlet.Timeout:
-            outcome = "timeout"
-            raise ServiceUnavailable(
-                "service-timeout",
-                f"The {self._service} service did not answer within {self._timeout:g} s.",
-            ) from None
+                provider = consumer.get_provider_for_method(f"{self._service}.{method}")
+                provider.check_signature(request["args"], request["kwargs"])
+            except Exception as exc:  # MethodNotFound, IncorrectSignature
+                raise _as_across_the_broker(exc) from None
+            # and what it sends as headers: the context data and the call id stack
+            data = {k: v for k, v in self._worker_ctx.context_data.items() if v is not None}
+            data[CALL_ID_STACK_CONTEXT_KEY] = self._worker_ctx.call_id_stack
+            done = Event()
+
+            def handle_result(_worker_ctx, result, exc_info):
+                if exc_info is None:
+                    try:
+                        result = _round_trip(result, serializer)
+                    except Exception:  # as nameko's Responder: the caller is told
+                        done.send((None, UnserializableValueError(result)))
+                        return None, sys.exc_info()
+                done.send((result, None if exc_info is None else exc_info[1]))
+                return result, exc_info
+
+            def worker_ended(_thread) -> None:
+                if not done.ready():  # killed before it could answer
+                    done.send((None, ContainerBeingKilled()))
+
+            try:
+                # the deadline covers the wait for a free worker too: a request still
+                # waiting then is dropped, as an expired message is
+                with eventlet.Timeout(self._timeout):
+                    try:
+                        worker_ctx = container.spawn_worker(
+                            provider,
+                            request["args"],
+                            request["kwargs"],
+                            context_data=data,
+                            handle_result=handle_result,
+                        )
+                    except ContainerBeingKilled:
+                        raise ServiceUnavailable(
+                            "service-unavailable", f"The {self._service} service is stopping."
+                        ) from None
+                    container._worker_threads[worker_ctx].link(worker_ended)
+                    result, error = done.wait()
+            except eventlet.Timeout:
+                outcome = "timeout"
+                raise ServiceUnavailable(
+                    "service-timeout",
+                    f"The {self._service} service did not answer within {self._timeout:g} s.",
+                ) from None
+            if isinstance(error, ContainerBeingKilled):
+                raise ServiceUnavailable(
+                    "service-unavailable", f"The {self._service} service stopped."
+                )
+            if error is not None:
+                raise _as_across_the_broker(error)
+            outcome = "ok"
+            return result
         finally:
             RPC_SECONDS.labels(self._service, method, outcome).observe(
                 time.perf_counter() - started
@@ -379,12 +413,19 @@ class Rpc(NamekoRpc):
             if self.rpc_consumer not in consumers:
                 consumers.append(self.rpc_consumer)
 
-    def stop(self) -> None:
-        # before the container waits for its workers: no in-process call starts one after
+    def _withdraw(self) -> None:
         consumers = _in_process.get(self.container.service_name, [])
         if self.rpc_consumer in consumers:
             consumers.remove(self.rpc_consumer)
+
+    def stop(self) -> None:
+        # before the container waits for its workers: no in-process call starts one after
+        self._withdraw()
         super().stop()
+
+    def kill(self) -> None:
+        self._withdraw()
+        super().kill()
 
 
 # every Pavilion service uses this `rpc`: nameko's own would start a second consumer on the

@@ -5,6 +5,7 @@ the called service stops, calls go through the broker again."""
 
 from __future__ import annotations
 
+import uuid
 from contextlib import contextmanager
 
 import eventlet
@@ -69,11 +70,29 @@ def _config(settings, service, **extra):
 
 
 @contextmanager
+def running(*containers: ServiceContainer):
+    started = []
+    try:
+        for container in containers:
+            container.start()
+            started.append(container)
+        yield containers
+    finally:
+        for container in reversed(started):
+            container.stop()
+
+
+@contextmanager
 def spy_on_requests(settings):
     """A queue bound like the issues service's RPC queue, consumed as messages arrive (they
     expire at the call's deadline): it sees every request that went through the broker."""
     exchange = Exchange("nameko-rpc", type="topic", durable=True)
-    queue = Queue("spy-issues-rpc", exchange=exchange, routing_key="issues.*", durable=False)
+    queue = Queue(
+        f"spy-issues-rpc-{uuid.uuid4().hex[:8]}",
+        exchange=exchange,
+        routing_key="issues.*",
+        durable=False,
+    )
     seen: list[str] = []
     stopping = []
     with Connection(settings.amqp_uri) as connection:
@@ -105,35 +124,27 @@ def test_calls_run_in_process_with_the_broker_contract(settings):
     Ran.labels = []
     issues = ServiceContainer(IssuesStandIn, _config(settings, "issues"))
     gateway = ServiceContainer(Gateway, _config(settings, "gateway"))
-    issues.start()
-    gateway.start()
-    try:
-        with spy_on_requests(settings) as requests_through_broker:
-            with entrypoint_hook(gateway, "call") as call:
-                assert call("echo", "a") == ["a", {"n": 1}]
-                with pytest.raises(NotFound) as not_found:
-                    call("missing", "iss-1")
-                assert not_found.value.code == "issue-not-found"
-                assert "iss-1" in not_found.value.detail
-                with pytest.raises(RemoteError) as broken:
-                    call("broken")
-                assert broken.value.exc_type == "KeyError"
-                with pytest.raises(RemoteError) as unserializable:
-                    call("unserializable")
-                assert unserializable.value.exc_type == "UnserializableValueError"
-                with pytest.raises(IncorrectSignature):
-                    call("echo")
-                with pytest.raises(MethodNotFound):
-                    call("no_such_method")
-            with entrypoint_hook(
-                gateway, "call", context_data={CONTEXT_KEY: "corr-in-process"}
-            ) as call:
-                assert call("correlation") == "corr-in-process"
-            assert requests_through_broker() == 0
-        assert Ran.labels == ["a"]  # the refused signature never ran
-    finally:
-        gateway.stop()
-        issues.stop()
+    with running(issues, gateway), spy_on_requests(settings) as requests_through_broker:
+        with entrypoint_hook(gateway, "call") as call:
+            assert call("echo", "a") == ["a", {"n": 1}]
+            with pytest.raises(NotFound) as not_found:
+                call("missing", "iss-1")
+            assert not_found.value.code == "issue-not-found"
+            assert "iss-1" in not_found.value.detail
+            with pytest.raises(RemoteError) as broken:
+                call("broken")
+            assert broken.value.exc_type == "KeyError"
+            with pytest.raises(RemoteError) as unserializable:
+                call("unserializable")
+            assert unserializable.value.exc_type == "UnserializableValueError"
+            with pytest.raises(IncorrectSignature):
+                call("echo")
+            with pytest.raises(MethodNotFound):
+                call("no_such_method")
+        with entrypoint_hook(gateway, "call", context_data={CONTEXT_KEY: "corr-here"}) as call:
+            assert call("correlation") == "corr-here"
+        assert requests_through_broker() == 0
+    assert Ran.labels == ["a"]  # the refused signature never ran
 
 
 def test_a_request_waiting_for_a_worker_past_its_deadline_never_runs(settings):
@@ -141,9 +152,7 @@ def test_a_request_waiting_for_a_worker_past_its_deadline_never_runs(settings):
     # one worker: a second call waits for it; the deadline (1 s) passes first
     issues = ServiceContainer(IssuesStandIn, _config(settings, "issues", max_workers=1))
     gateway = ServiceContainer(Gateway, _config(settings, "gateway"))
-    issues.start()
-    gateway.start()
-    try:
+    with running(issues, gateway), spy_on_requests(settings) as requests_through_broker:
         with entrypoint_hook(gateway, "call") as call:
             busy = eventlet.spawn(call, "slow", "first", 1.5)
             eventlet.sleep(0.1)
@@ -155,32 +164,41 @@ def test_a_request_waiting_for_a_worker_past_its_deadline_never_runs(settings):
         eventlet.sleep(0.7)  # the first call has finished: the stale one would run now
         with entrypoint_hook(gateway, "call") as call:
             assert call("slow", "fresh", 0) == "fresh"
-        assert Ran.labels == ["first", "fresh"]
-    finally:
-        gateway.stop()
-        issues.stop()
+        assert requests_through_broker() == 0
+    assert Ran.labels == ["first", "fresh"]
 
 
 def test_once_the_service_stops_calls_go_through_the_broker_again(settings):
     Ran.labels = []
     issues = ServiceContainer(IssuesStandIn, _config(settings, "issues"))
     gateway = ServiceContainer(Gateway, _config(settings, "gateway"))
-    issues.start()
-    gateway.start()
     # a replica of the service elsewhere: it takes requests from the broker only
     elsewhere = ServiceContainer(IssuesStandIn, settings.nameko_config("issues"))
-    try:
-        with spy_on_requests(settings) as requests_through_broker:
-            with entrypoint_hook(gateway, "call") as call:
-                assert call("echo", "here") == ["here", {"n": 1}]
-            assert requests_through_broker() == 0
-            issues.stop()
-            elsewhere.start()
-            with entrypoint_hook(gateway, "call") as call:
-                assert call("echo", "there") == ["there", {"n": 1}]
-            assert requests_through_broker() == 1
-        assert Ran.labels == ["here", "there"]
-    finally:
-        gateway.stop()
-        elsewhere.stop()
+    with running(issues, gateway, elsewhere), spy_on_requests(settings) as through_broker:
+        with entrypoint_hook(gateway, "call") as call:
+            assert call("echo", "here") == ["here", {"n": 1}]
+        assert through_broker() == 0
         issues.stop()
+        with entrypoint_hook(gateway, "call") as call:
+            assert call("echo", "there") == ["there", {"n": 1}]
+        assert through_broker() == 1
+    assert Ran.labels == ["here", "there"]
+
+
+def test_a_killed_service_answers_its_callers_at_once_and_calls_go_to_the_broker(settings):
+    Ran.labels = []
+    issues = ServiceContainer(IssuesStandIn, _config(settings, "issues"))
+    gateway = ServiceContainer(Gateway, _config(settings, "gateway"))
+    elsewhere = ServiceContainer(IssuesStandIn, settings.nameko_config("issues"))
+    with running(issues, gateway, elsewhere), spy_on_requests(settings) as through_broker:
+        with entrypoint_hook(gateway, "call") as call:
+            waiting = eventlet.spawn(call, "slow", "cut short", 5)
+            eventlet.sleep(0.2)
+            issues.kill()
+            with pytest.raises(ServiceUnavailable) as cut:
+                waiting.wait()
+            # told that the service went away, before the deadline (1 s) ran out
+            assert cut.value.code == "service-unavailable"
+            assert call("echo", "there") == ["there", {"n": 1}]
+        assert through_broker() == 1
+    assert Ran.labels == ["cut short", "there"]
