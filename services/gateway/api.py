@@ -21,6 +21,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
+from shared.db.engine import as_unavailable
 from shared.errors import (
     BadRequest,
     PavilionError,
@@ -95,6 +96,10 @@ def response_for_exception(request: Request, exc: BaseException) -> Response:
         code = {404: "route-not-found", 405: "method-not-allowed"}.get(exc.code, "http-error")
         title = {"en": exc.name, "zh-CN": exc.name}
         return problem_response(request, exc.code or 400, code, title, exc.description or "")
+    unavailable = as_unavailable(exc)  # the gateway's own database
+    if unavailable is not None:
+        log.warning("http.database_unavailable", path=request.path, error=repr(exc))
+        return response_for_exception(request, unavailable)
     log.error("http.unexpected_error", path=request.path, error=repr(exc), exc_info=exc)
     return problem_response(
         request, 500, "internal-error", _UNEXPECTED_TITLE, "Something went wrong on our side."

@@ -9,7 +9,10 @@ green threads queue for it instead of contending for the file lock inside C.
 from __future__ import annotations
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import QueuePool
+
+from shared.errors import ServiceUnavailable
 
 _green = False
 
@@ -64,3 +67,16 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
 
 
 KEPT_CONNECTIONS = 10
+
+
+def as_unavailable(exc: BaseException) -> ServiceUnavailable | None:
+    """The 503 answer for a database that is busy or out of reach (no connection slot left,
+    the server restarting, a pool exhausted, a deadlock victim), or None for any other error.
+    Each of these passes when tried again, and a retry with the same idempotency key is safe;
+    telling the caller "internal error" would be wrong."""
+    if isinstance(exc, (sa_exc.OperationalError, sa_exc.TimeoutError)):
+        return ServiceUnavailable(
+            "database-unavailable",
+            "The service's database is busy or cannot be reached; try again shortly.",
+        )
+    return None

@@ -48,6 +48,7 @@ from nameko.messaging import QueueConsumer
 from nameko.rpc import MethodProxy, ReplyListener, Responder, RpcConsumer, get_rpc_exchange
 from nameko.rpc import Rpc as NamekoRpc
 
+from shared.db.engine import as_unavailable
 from shared.errors import ServiceUnavailable
 from shared.logging import get_logger
 from shared.metrics import RPC_SECONDS
@@ -58,6 +59,15 @@ log = get_logger(__name__)
 IN_PROCESS_RPC_KEY = "IN_PROCESS_RPC"
 # the RPC consumers of this process's running services that take in-process calls, by name
 _in_process: dict[str, list[RpcConsumer]] = {}
+
+
+def _answerable(exc_info):
+    """`exc_info` as the caller should get it: a busy or unreachable database as a 503."""
+    if exc_info is not None:
+        unavailable = as_unavailable(exc_info[1])
+        if unavailable is not None:
+            return (type(unavailable), unavailable, exc_info[2])
+    return exc_info
 
 
 def _round_trip(value, serializer: str):
@@ -231,6 +241,7 @@ class TimedServiceProxy:
             done = Event()
 
             def handle_result(_worker_ctx, result, exc_info):
+                exc_info = _answerable(exc_info)
                 if exc_info is None:
                     try:
                         result = _round_trip(result, serializer)
@@ -405,6 +416,9 @@ class ResilientRpcConsumer(RpcConsumer):
 
 class Rpc(NamekoRpc):
     rpc_consumer = ResilientRpcConsumer()
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        return super().handle_result(message, worker_ctx, result, _answerable(exc_info))
 
     def start(self) -> None:
         super().start()

@@ -1,0 +1,94 @@
+"""A database that refuses connections (no slot left, restarting) is a 503 for the caller, with
+Retry-After, not a 500: the request can be tried again, and the same idempotency key keeps a
+retry safe. Real PostgreSQL: a database that does not accept connections."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg2
+import pytest
+from nameko.containers import ServiceContainer
+from nameko.testing.services import entrypoint_hook
+from sqlalchemy import text
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from services.gateway.api import response_for_exception
+from shared.db import create_db_engine
+from shared.errors import ServiceUnavailable
+from shared.messaging.rpc import IN_PROCESS_RPC_KEY, TimedRpc, rpc
+from tests.support.infra import PG_DSN, pg_databases
+
+
+@pytest.fixture(scope="module")
+def closed_database():
+    """The URL of a database that exists but accepts no connections (as when PostgreSQL has
+    no connection slot left for it)."""
+    with pg_databases(("closed",)) as urls:
+        name = urls["closed"].rsplit("/", 1)[1]
+        admin = psycopg2.connect(PG_DSN)
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        admin.close()
+        yield urls["closed"]
+
+
+class Store:
+    name = "issues"
+    url = ""
+
+    @rpc
+    def touch(self):
+        engine = create_db_engine(Store.url)
+        try:
+            with engine.connect() as connection:
+                return connection.execute(text("SELECT 1")).scalar()
+        finally:
+            engine.dispose()
+
+
+class Caller:
+    name = "gateway"
+    issues = TimedRpc("issues")
+
+    @rpc
+    def touch(self):
+        return self.issues.touch()
+
+
+@pytest.mark.parametrize("in_process", [False, True], ids=["through-broker", "in-process"])
+def test_a_database_refusing_connections_is_a_503_for_the_caller(
+    settings, closed_database, in_process
+):
+    Store.url = closed_database
+    extra = {IN_PROCESS_RPC_KEY: True} if in_process else {}
+    store = ServiceContainer(Store, {**settings.nameko_config("issues"), **extra})
+    caller = ServiceContainer(Caller, {**settings.nameko_config("gateway"), **extra})
+    store.start()
+    try:
+        caller.start()
+        try:
+            with entrypoint_hook(caller, "touch") as touch, pytest.raises(ServiceUnavailable) as e:
+                touch()
+            assert e.value.code == "database-unavailable"
+        finally:
+            caller.stop()
+    finally:
+        store.stop()
+
+
+def test_the_gateways_own_database_refusing_connections_is_a_503_problem(closed_database):
+    engine = create_db_engine(closed_database)
+    try:
+        with pytest.raises(Exception) as refused:
+            engine.connect()
+    finally:
+        engine.dispose()
+    request = Request(EnvironBuilder(path="/v1/directory/nodes").get_environ())
+    response = response_for_exception(request, refused.value)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    body = json.loads(response.get_data())
+    assert body["code"] == "database-unavailable" and body["status"] == 503
