@@ -8,6 +8,8 @@ green threads queue for it instead of contending for the file lock inside C.
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import QueuePool
@@ -69,12 +71,21 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
 KEPT_CONNECTIONS = 10
 
 
+_SQLITE_BUSY_LOCKED = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+
+
 def as_unavailable(exc: BaseException) -> ServiceUnavailable | None:
     """The 503 answer for a database that is busy or out of reach (no connection slot left,
     the server restarting, a pool exhausted, a deadlock victim), or None for any other error.
     Each of these passes when tried again, and a retry with the same idempotency key is safe;
     telling the caller "internal error" would be wrong."""
-    if isinstance(exc, (sa_exc.OperationalError, sa_exc.TimeoutError)):
+    if isinstance(exc, sa_exc.OperationalError) and isinstance(exc.orig, sqlite3.Error):
+        # SQLite's operational errors are mostly faults ("no such table"); only a busy or
+        # locked file passes on its own
+        transient = (getattr(exc.orig, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_BUSY_LOCKED
+    else:
+        transient = isinstance(exc, (sa_exc.OperationalError, sa_exc.TimeoutError))
+    if transient:
         return ServiceUnavailable(
             "database-unavailable",
             "The service's database is busy or cannot be reached; try again shortly.",

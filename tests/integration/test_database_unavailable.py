@@ -92,3 +92,30 @@ def test_the_gateways_own_database_refusing_connections_is_a_503_problem(closed_
     assert response.headers["Retry-After"]
     body = json.loads(response.get_data())
     assert body["code"] == "database-unavailable" and body["status"] == 503
+
+
+def test_on_sqlite_only_a_locked_database_is_unavailable_not_a_fault(tmp_path):
+    from sqlalchemy import create_engine
+
+    from shared.db.engine import as_unavailable
+
+    url = f"sqlite:///{tmp_path / 'embedded.db'}"
+    holder = create_engine(url)
+    waiter = create_engine(url, connect_args={"timeout": 0})
+    try:
+        with holder.connect() as held:
+            held.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+            held.commit()
+            held.exec_driver_sql("BEGIN EXCLUSIVE")
+            with waiter.connect() as blocked, pytest.raises(Exception) as locked:
+                blocked.exec_driver_sql("INSERT INTO t VALUES (1)")
+            held.rollback()
+        with waiter.connect() as connection, pytest.raises(Exception) as missing:
+            connection.exec_driver_sql("SELECT * FROM no_such_table")
+    finally:
+        holder.dispose()
+        waiter.dispose()
+    assert "locked" in str(locked.value)
+    assert as_unavailable(locked.value).code == "database-unavailable"
+    assert "no such table" in str(missing.value)
+    assert as_unavailable(missing.value) is None  # a fault, not a busy database
