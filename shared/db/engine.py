@@ -65,29 +65,58 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
     # go through the small autocommit pool beside this one (`unit_of_work.autocommit_engine`).
     # A connection broken by a server restart is invalidated on its first error and replaced.
     kept = min(pool_size, KEPT_CONNECTIONS)
-    return create_engine(url, pool_size=kept, max_overflow=pool_size - kept + 10, pool_recycle=1800)
+    return create_engine(
+        url,
+        pool_size=kept,
+        max_overflow=pool_size - kept + 10,
+        pool_recycle=1800,
+        pool_timeout=POOL_TIMEOUT,
+    )
 
 
 KEPT_CONNECTIONS = 10
+# how long a worker waits for a pooled connection before it is answered 503: well within the
+# RPC deadline (10 s by default), so the caller hears why
+POOL_TIMEOUT = 5.0
 
 
 _SQLITE_BUSY_LOCKED = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 
 
+# PostgreSQL errors that pass when tried again (SQLSTATE): connection exceptions (class
+# 08), too many connections, the server shutting down or restarting, a serialization failure
+# or deadlock victim, a lock not available, a statement cancelled
+_TRANSIENT_SQLSTATES = {"53300", "57P01", "57P02", "57P03", "40001", "40P01", "55P03", "57014"}
+
+
 def as_unavailable(exc: BaseException) -> ServiceUnavailable | None:
-    """The 503 answer for a database that is busy or out of reach (no connection slot left,
-    the server restarting, a pool exhausted, a deadlock victim), or None for any other error.
-    Each of these passes when tried again, and a retry with the same idempotency key is safe;
-    telling the caller "internal error" would be wrong."""
-    if isinstance(exc, sa_exc.OperationalError) and isinstance(exc.orig, sqlite3.Error):
+    """The 503 answer for a database that is busy or out of reach, or None for any other
+    error (a fault, which stays a 500). Busy or out of reach: no connection slot left or the
+    server not accepting connections, a dropped connection, the server restarting, the pool
+    exhausted, a deadlock or serialization victim, a lock not available. Each passes when
+    tried again, and a retry with the same idempotency key is safe."""
+    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection free in time
+        transient = True
+    elif not isinstance(exc, sa_exc.DBAPIError):
+        transient = False
+    elif exc.connection_invalidated:  # the connection dropped mid-use
+        transient = True
+    elif isinstance(exc.orig, sqlite3.Error):
         # SQLite's operational errors are mostly faults ("no such table"); only a busy or
         # locked file passes on its own
         transient = (getattr(exc.orig, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_BUSY_LOCKED
+    elif isinstance(exc, sa_exc.OperationalError):
+        code = getattr(exc.orig, "pgcode", None)
+        # no SQLSTATE: refused while connecting (no slot left, server starting or stopping,
+        # unreachable); otherwise only the codes above (not, say, a disk full or I/O error)
+        transient = code is None or code.startswith("08") or code in _TRANSIENT_SQLSTATES
     else:
-        transient = isinstance(exc, (sa_exc.OperationalError, sa_exc.TimeoutError))
-    if transient:
-        return ServiceUnavailable(
-            "database-unavailable",
-            "The service's database is busy or cannot be reached; try again shortly.",
-        )
-    return None
+        transient = False
+    if not transient:
+        return None
+    unavailable = ServiceUnavailable(
+        "database-unavailable",
+        "The service's database is busy or cannot be reached; try again shortly.",
+    )
+    unavailable.__cause__ = exc
+    return unavailable

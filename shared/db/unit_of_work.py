@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from shared.errors import Conflict, PavilionError
 from shared.events import CATALOGUE, Envelope
 
+from .engine import POOL_TIMEOUT
 from .kit_tables import idempotency_keys, inbox, outbox
 from .read_cache import note_statement
 
@@ -395,6 +396,7 @@ def autocommit_engine(engine: Engine) -> Engine:
                 pool_size=AUTOCOMMIT_POOL,
                 max_overflow=0,
                 pool_recycle=1800,
+                pool_timeout=POOL_TIMEOUT,
             )
             _AUTOCOMMIT[engine] = found
 

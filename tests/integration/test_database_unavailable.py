@@ -10,15 +10,17 @@ import psycopg2
 import pytest
 from nameko.containers import ServiceContainer
 from nameko.testing.services import entrypoint_hook
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from services.gateway.api import response_for_exception
 from shared.db import create_db_engine
+from shared.db.engine import as_unavailable, driver_url
 from shared.errors import ServiceUnavailable
 from shared.messaging.rpc import IN_PROCESS_RPC_KEY, TimedRpc, rpc
 from tests.support.infra import PG_DSN, pg_databases
+from tests.support.rpc_spy import spy_on_requests
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +72,63 @@ def test_a_database_refusing_connections_is_a_503_for_the_caller(
     try:
         caller.start()
         try:
-            with entrypoint_hook(caller, "touch") as touch, pytest.raises(ServiceUnavailable) as e:
-                touch()
-            assert e.value.code == "database-unavailable"
+            with spy_on_requests(settings) as through_broker:
+                with entrypoint_hook(caller, "touch") as touch:
+                    with pytest.raises(ServiceUnavailable) as refused:
+                        touch()
+                assert through_broker() == (0 if in_process else 1)
+            assert refused.value.code == "database-unavailable"
         finally:
             caller.stop()
     finally:
         store.stop()
+
+
+def _raised(call) -> BaseException:
+    try:
+        call()
+    except Exception as exc:
+        return exc
+    raise AssertionError("no error raised")
+
+
+def test_busy_postgresql_is_unavailable_but_its_faults_stay_faults(databases):
+    """Real PostgreSQL errors: a lock not available (55P03), a dropped connection and an
+    exhausted pool are worth trying again; currval before nextval (55000, an
+    OperationalError too) is a fault and stays a 500."""
+    url = databases["issues"]
+    engine = create_engine(driver_url(url), pool_size=1, max_overflow=0, pool_timeout=0.2)
+    admin = create_engine(driver_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("CREATE TABLE IF NOT EXISTS busy (id int PRIMARY KEY)"))
+            connection.execute(text("INSERT INTO busy VALUES (1) ON CONFLICT DO NOTHING"))
+            connection.execute(text("CREATE SEQUENCE IF NOT EXISTS never_used"))
+        with engine.connect() as holder:
+            holder.execute(text("SELECT * FROM busy WHERE id = 1 FOR UPDATE"))
+            with admin.connect() as other:
+                lock = _raised(
+                    lambda: other.execute(text("SELECT * FROM busy WHERE id = 1 FOR UPDATE NOWAIT"))
+                )
+            pool = _raised(engine.connect)  # the pool's one connection is held
+            holder.rollback()
+        with admin.connect() as other:
+            fault = _raised(lambda: other.execute(text("SELECT currval('never_used')")))
+        with engine.connect() as victim:
+            pid = victim.execute(text("SELECT pg_backend_pid()")).scalar()
+            with admin.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            dropped = _raised(lambda: victim.execute(text("SELECT 1")))
+    finally:
+        engine.dispose()
+        admin.dispose()
+    assert getattr(lock.orig, "pgcode", None) == "55P03"
+    assert as_unavailable(lock).code == "database-unavailable"
+    assert as_unavailable(pool).code == "database-unavailable"
+    assert dropped.connection_invalidated
+    assert as_unavailable(dropped).code == "database-unavailable"
+    assert getattr(fault.orig, "pgcode", None) == "55000"
+    assert as_unavailable(fault) is None
 
 
 def test_the_gateways_own_database_refusing_connections_is_a_503_problem(closed_database):
@@ -95,10 +147,6 @@ def test_the_gateways_own_database_refusing_connections_is_a_503_problem(closed_
 
 
 def test_on_sqlite_only_a_locked_database_is_unavailable_not_a_fault(tmp_path):
-    from sqlalchemy import create_engine
-
-    from shared.db.engine import as_unavailable
-
     url = f"sqlite:///{tmp_path / 'embedded.db'}"
     holder = create_engine(url)
     waiter = create_engine(url, connect_args={"timeout": 0})

@@ -5,12 +5,10 @@ the called service stops, calls go through the broker again."""
 
 from __future__ import annotations
 
-import uuid
 from contextlib import contextmanager
 
 import eventlet
 import pytest
-from kombu import Connection, Exchange, Queue
 from nameko.containers import ServiceContainer
 from nameko.exceptions import IncorrectSignature, MethodNotFound, RemoteError
 from nameko.testing.services import entrypoint_hook
@@ -18,6 +16,7 @@ from nameko.testing.services import entrypoint_hook
 from shared.errors import NotFound, ServiceUnavailable
 from shared.logging import CONTEXT_KEY, CorrelationId
 from shared.messaging.rpc import IN_PROCESS_RPC_KEY, TimedRpc, rpc
+from tests.support.rpc_spy import spy_on_requests
 
 
 class Ran:
@@ -80,44 +79,6 @@ def running(*containers: ServiceContainer):
     finally:
         for container in reversed(started):
             container.stop()
-
-
-@contextmanager
-def spy_on_requests(settings):
-    """A queue bound like the issues service's RPC queue, consumed as messages arrive (they
-    expire at the call's deadline): it sees every request that went through the broker."""
-    exchange = Exchange("nameko-rpc", type="topic", durable=True)
-    queue = Queue(
-        f"spy-issues-rpc-{uuid.uuid4().hex[:8]}",
-        exchange=exchange,
-        routing_key="issues.*",
-        durable=False,
-    )
-    seen: list[str] = []
-    stopping = []
-    with Connection(settings.amqp_uri) as connection:
-        channel = connection.channel()
-        queue(channel).declare()
-
-        def record(body, message):
-            seen.append(message.delivery_info["routing_key"])
-            message.ack()
-
-        def drain():
-            with connection.Consumer(queue, callbacks=[record], channel=channel):
-                while not stopping:
-                    try:
-                        connection.drain_events(timeout=0.05)
-                    except TimeoutError:
-                        pass
-
-        spying = eventlet.spawn(drain)
-        try:
-            yield lambda: (eventlet.sleep(0.2), len(seen))[1]
-        finally:
-            stopping.append(True)
-            spying.wait()
-            queue(channel).delete()
 
 
 def test_calls_run_in_process_with_the_broker_contract(settings):

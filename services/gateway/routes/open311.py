@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from marshmallow import ValidationError
 from werkzeug.wrappers import Request
 
+from shared.db.engine import as_unavailable
 from shared.errors import NotFound, PavilionError, ValidationFailed
 
 from .. import access
@@ -170,7 +171,13 @@ def open311_errors(handler):
     @functools.wraps(handler)
     def answer(self, request, *args, **kwargs):
         try:
-            return handler(self, request, *args, **kwargs)
+            try:
+                return handler(self, request, *args, **kwargs)
+            except Exception as exc:  # the gateway's own database busy: a 503 here too
+                unavailable = as_unavailable(exc)
+                if unavailable is None:
+                    raise
+                raise unavailable from exc
         except PavilionError as exc:
             errors = [
                 {"code": exc.status, "description": f"{name}: {'; '.join(map(str, messages))}"}
