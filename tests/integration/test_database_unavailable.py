@@ -15,6 +15,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from services.gateway.api import response_for_exception
+from services.gateway.routes.open311 import open311_errors
 from shared.db import create_db_engine
 from shared.db.engine import as_unavailable, driver_url
 from shared.errors import ServiceUnavailable
@@ -144,6 +145,19 @@ def test_the_gateways_own_database_refusing_connections_is_a_503_problem(closed_
     assert response.headers["Retry-After"]
     body = json.loads(response.get_data())
     assert body["code"] == "database-unavailable" and body["status"] == 503
+
+    class Open311Route:
+        @open311_errors
+        def handle(self, request):
+            engine = create_db_engine(closed_database)
+            try:
+                engine.connect()
+            finally:
+                engine.dispose()
+
+    answer = Open311Route().handle(request)
+    assert answer.status_code == 503 and answer.headers["Retry-After"]
+    assert json.loads(answer.get_data())[0]["pavilion_code"] == "database-unavailable"
 
 
 def test_on_sqlite_only_a_locked_database_is_unavailable_not_a_fault(tmp_path):
