@@ -129,12 +129,19 @@ def test_a_request_waiting_for_a_worker_past_its_deadline_never_runs(settings):
     assert Ran.labels == ["first", "fresh"]
 
 
+def _together_and_elsewhere(settings):
+    """Issues and gateway together, and a replica of issues elsewhere that takes requests
+    from the broker only."""
+    return (
+        ServiceContainer(IssuesStandIn, _config(settings, "issues")),
+        ServiceContainer(Gateway, _config(settings, "gateway")),
+        ServiceContainer(IssuesStandIn, settings.nameko_config("issues")),
+    )
+
+
 def test_once_the_service_stops_calls_go_through_the_broker_again(settings):
     Ran.labels = []
-    issues = ServiceContainer(IssuesStandIn, _config(settings, "issues"))
-    gateway = ServiceContainer(Gateway, _config(settings, "gateway"))
-    # a replica of the service elsewhere: it takes requests from the broker only
-    elsewhere = ServiceContainer(IssuesStandIn, settings.nameko_config("issues"))
+    issues, gateway, elsewhere = _together_and_elsewhere(settings)
     with running(issues, gateway, elsewhere), spy_on_requests(settings) as through_broker:
         with entrypoint_hook(gateway, "call") as call:
             assert call("echo", "here") == ["here", {"n": 1}]
@@ -148,9 +155,7 @@ def test_once_the_service_stops_calls_go_through_the_broker_again(settings):
 
 def test_a_killed_service_answers_its_callers_at_once_and_calls_go_to_the_broker(settings):
     Ran.labels = []
-    issues = ServiceContainer(IssuesStandIn, _config(settings, "issues"))
-    gateway = ServiceContainer(Gateway, _config(settings, "gateway"))
-    elsewhere = ServiceContainer(IssuesStandIn, settings.nameko_config("issues"))
+    issues, gateway, elsewhere = _together_and_elsewhere(settings)
     with running(issues, gateway, elsewhere), spy_on_requests(settings) as through_broker:
         with entrypoint_hook(gateway, "call") as call:
             waiting = eventlet.spawn(call, "slow", "cut short", 5)
