@@ -976,41 +976,32 @@ def print_report(info: dict, bare: dict, pavilions: dict[str, dict]) -> dict:
             cells += [value(result), ratio(result) if ratio else ""]
         return label, cells
 
-    def closed(r):
-        return r["closed"]
-
-    def opened(r):
-        return r["open"]
-
     def cpu_ms(r):
         return _cpu_ms(r["closed"])
 
-    def fmt_p(summary, key):
-        return f"{summary[key]:.1f}"
-
     rows = [
         row("max throughput, delivered to inbox (/s)",
-            lambda r: f"{closed(r).delivered_per_s:.1f}",
-            lambda r: _ratio(closed(r).delivered_per_s, b.delivered_per_s)),
+            lambda r: f"{r['closed'].delivered_per_s:.1f}",
+            lambda r: _ratio(r["closed"].delivered_per_s, b.delivered_per_s)),
         row("max throughput, accepted over HTTP (/s)",
-            lambda r: f"{closed(r).accepted_per_s:.1f}",
-            lambda r: _ratio(closed(r).accepted_per_s, b.accepted_per_s)),
+            lambda r: f"{r['closed'].accepted_per_s:.1f}",
+            lambda r: _ratio(r["closed"].accepted_per_s, b.accepted_per_s)),
         row("  at max: end-to-end p50 / p99 (ms)",
-            lambda r: f"{closed(r).e2e_ms['p50']:.0f} / {closed(r).e2e_ms['p99']:.0f}"),
+            lambda r: f"{r['closed'].e2e_ms['p50']:.0f} / {r['closed'].e2e_ms['p99']:.0f}"),
         row(f"  at max: machine CPU (% of {100 * os.cpu_count()})",
-            lambda r: f"{closed(r).cpu['machine']:.0f}"),
+            lambda r: f"{r['closed'].cpu['machine']:.0f}"),
         row("  at max: machine CPU per delivered report (ms)",
             lambda r: f"{cpu_ms(r):.1f}", lambda r: _ratio(cpu_ms(r), _cpu_ms(b))),
         row(f"half load ({bare['rate']:g}/s): end-to-end p50 (ms)",
-            lambda r: fmt_p(opened(r).e2e_ms, "p50"),
-            lambda r: _ratio(opened(r).e2e_ms["p50"], bo.e2e_ms["p50"])),
+            lambda r: f"{r['open'].e2e_ms['p50']:.1f}",
+            lambda r: _ratio(r["open"].e2e_ms["p50"], bo.e2e_ms["p50"])),
         row(f"half load ({bare['rate']:g}/s): end-to-end p99 (ms)",
-            lambda r: fmt_p(opened(r).e2e_ms, "p99"),
-            lambda r: _ratio(opened(r).e2e_ms["p99"], bo.e2e_ms["p99"])),
+            lambda r: f"{r['open'].e2e_ms['p99']:.1f}",
+            lambda r: _ratio(r["open"].e2e_ms["p99"], bo.e2e_ms["p99"])),
         row("half load: HTTP p50 / p99 (ms)",
-            lambda r: f"{opened(r).http_ms['p50']:.1f} / {opened(r).http_ms['p99']:.1f}"),
+            lambda r: f"{r['open'].http_ms['p50']:.1f} / {r['open'].http_ms['p99']:.1f}"),
         row("half load: undelivered / errors",
-            lambda r: f"{opened(r).undelivered} / {opened(r).errors}"),
+            lambda r: f"{r['open'].undelivered} / {r['open'].errors}"),
         row("at half its own max: rate, e2e p50 / p99 (ms)",
             lambda r: (f"{r['own_half_rate']:g}/s: {r['own_half'].e2e_ms['p50']:.1f} / "
                        f"{r['own_half'].e2e_ms['p99']:.1f}") if "own_half" in r else ""),
@@ -1178,7 +1169,7 @@ def main(argv=None) -> int:
         "--only",
         choices=("bare", "pavilion"),
         default=None,
-        help="measure one system only (no comparison)",
+        help="measure the bare pipeline only, or Pavilion only (its --layout), with no comparison",
     )
     parser.add_argument(
         "--layout",

@@ -81,6 +81,7 @@ def run(services: tuple[str, ...]) -> None:
     run in this process instead of through the broker (decision 0006)."""
     from pavilion.runtime import Runner, migrate, prepare_process
 
+    services = tuple(dict.fromkeys(services))  # a service named twice runs once
     settings = Settings.from_env()
     prepare_process(settings)
     migrate(settings, services)
